@@ -1,0 +1,163 @@
+"""The one exception tree of tierwise, with stable codes.
+
+Every error a user can cause carries a stable ``code`` (used by the CLI's exit message and the
+API's problem+json ``code``) and, where it applies, the ``field`` that was wrong::
+
+    TierwiseError                      code: tierwise_error
+    ├── InvalidInput                   code: invalid_input        (bad input; names the field)
+    │   ├── MoneyError                 code: money_error
+    │   │   ├── FloatRefused           code: float_refused
+    │   │   ├── UnknownCurrency        code: unknown_currency
+    │   │   └── CurrencyMismatch       code: currency_mismatch
+    │   ├── CatalogInvalid             code: catalog_invalid      (carries every Problem)
+    │   ├── UnknownPlan                code: unknown_plan
+    │   ├── UnknownAddOn               code: unknown_add_on
+    │   ├── CurrencyNotPriced          code: currency_not_priced
+    │   ├── IntervalNotPriced          code: interval_not_priced
+    │   ├── SeatsOutOfRange            code: seats_out_of_range
+    │   └── OutsidePeriod              code: outside_period
+    ├── ChangeNotAllowed               code: change_not_allowed   (the change policy says ILLEGAL)
+    ├── NotFound                       code: not_found
+    └── Conflict                       code: conflict             (optimistic locking, idempotency)
+
+"No" answers of business rules (an offer that does not apply, a denied entitlement check) are
+values with reasons, not exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CatalogInvalid",
+    "ChangeNotAllowed",
+    "Conflict",
+    "CurrencyMismatch",
+    "CurrencyNotPriced",
+    "FloatRefused",
+    "IntervalNotPriced",
+    "InvalidInput",
+    "MoneyError",
+    "NotFound",
+    "OutsidePeriod",
+    "Problem",
+    "SeatsOutOfRange",
+    "TierwiseError",
+    "UnknownAddOn",
+    "UnknownCurrency",
+    "UnknownPlan",
+]
+
+
+class TierwiseError(Exception):
+    """Base of every error tierwise raises on purpose."""
+
+    code: str = "tierwise_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(TierwiseError):
+    """The caller gave a value that cannot be used; ``field`` names it."""
+
+    code = "invalid_input"
+
+
+class MoneyError(InvalidInput):
+    code = "money_error"
+
+
+class FloatRefused(MoneyError):
+    """Money was built from a float, which cannot represent most decimal amounts exactly."""
+
+    code = "float_refused"
+
+
+class UnknownCurrency(MoneyError):
+    code = "unknown_currency"
+
+
+class CurrencyMismatch(MoneyError):
+    code = "currency_mismatch"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in a catalog or playbook document.
+
+    ``path`` is the dotted YAML path (``plans.pro.prices.USD.month``); ``line`` is 1-based, or
+    ``None`` when the problem is about something absent; ``source`` names the file.
+    """
+
+    code: str
+    path: str
+    message: str
+    line: int | None = None
+    source: str | None = None
+
+    def where(self) -> str:
+        """``file:line`` (or as much of it as is known) for messages."""
+        place = self.source or ""
+        if self.line is not None:
+            place = f"{place}:{self.line}" if place else f"line {self.line}"
+        return place
+
+
+class CatalogInvalid(InvalidInput):
+    """A catalog document has problems; all of them are listed, not only the first."""
+
+    code = "catalog_invalid"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = tuple(problems)
+        first = problems[0] if problems else None
+        summary = f"{len(problems)} problem(s) in the catalog"
+        if first is not None:
+            summary += f"; first: {first.path}: {first.message}"
+        super().__init__(summary, field=first.path if first else None)
+
+
+class UnknownPlan(InvalidInput):
+    code = "unknown_plan"
+
+
+class UnknownAddOn(InvalidInput):
+    code = "unknown_add_on"
+
+
+class CurrencyNotPriced(InvalidInput):
+    code = "currency_not_priced"
+
+
+class IntervalNotPriced(InvalidInput):
+    code = "interval_not_priced"
+
+
+class SeatsOutOfRange(InvalidInput):
+    code = "seats_out_of_range"
+
+
+class OutsidePeriod(InvalidInput):
+    code = "outside_period"
+
+
+class ChangeNotAllowed(TierwiseError):
+    """The catalog's plan-change policy makes this change ILLEGAL."""
+
+    code = "change_not_allowed"
+
+
+class NotFound(TierwiseError):
+    code = "not_found"
+
+
+class Conflict(TierwiseError):
+    """Another change won the race, or an idempotency key was reused with other input."""
+
+    code = "conflict"

@@ -1,0 +1,1 @@
+"""Licensing: subscriptions, transitions, entitlements, seats and signed license files (pure core)."""

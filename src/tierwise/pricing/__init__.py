@@ -1,0 +1,1 @@
+"""Pricing: billing periods, proration, discounts and quotes (pure core)."""
