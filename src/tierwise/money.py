@@ -14,7 +14,7 @@ Rules (DESIGN.md, section 6):
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Final
 
 from babel.numbers import format_currency, get_currency_precision, list_currencies
@@ -37,7 +37,7 @@ CALCULATION_PLACES: Final = 9
 _FRACTION_QUANTUM: Final = Decimal(1).scaleb(-CALCULATION_PLACES)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _known_currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 

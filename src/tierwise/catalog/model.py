@@ -101,7 +101,9 @@ class Meter(_Frozen):
 class Feature(_Frozen):
     kind: FeatureKind
     name: str = Field(min_length=1)
-    outcome: str = Field(min_length=1, description="What this lets the customer do, in their words.")
+    outcome: str = Field(
+        min_length=1, description="What this lets the customer do, in their words."
+    )
     unit: str | None = Field(default=None, description="Singular unit noun, e.g. `project`.")
     meter: Meter | None = None
 
@@ -215,7 +217,8 @@ class Bundle(_Frozen):
     add_ons: tuple[str, ...] = ()
     discount_percent: Percent | None = None
     prices: dict[CurrencyCode, IntervalPrices] | None = Field(
-        default=None, description="A bundle price per unit of the plan's basis, instead of a discount."
+        default=None,
+        description="A bundle price per unit of the plan's basis, instead of a discount.",
     )
 
 
@@ -228,7 +231,9 @@ class SeatVolumeDiscount(_Frozen):
 
 
 class LoyaltyIncentive(_Frozen):
-    percent: Percent = Field(description="Extra discount when a customer renews for 2 or more years.")
+    percent: Percent = Field(
+        description="Extra discount when a customer renews for 2 or more years."
+    )
     min_term_years: int = Field(default=2, ge=2)
 
 

@@ -1,1 +1,1 @@
-"""Licensing: subscriptions, transitions, entitlements, seats and signed license files (pure core)."""
+"""Licensing: subscriptions, transitions, entitlements, seats, signed license files (pure core)."""
