@@ -18,7 +18,14 @@ API's problem+json ``code``) and, where it applies, the ``field`` that was wrong
     │   └── OutsidePeriod              code: outside_period
     ├── ChangeNotAllowed               code: change_not_allowed   (the change policy says ILLEGAL)
     ├── NotFound                       code: not_found
-    └── Conflict                       code: conflict             (optimistic locking, idempotency)
+    ├── Conflict                       code: conflict             (optimistic locking, idempotency)
+    └── LicenseFileInvalid             code: license_file_invalid (offline license file refused)
+        ├── LicenseMalformed           code: license_malformed
+        ├── LicenseSignatureInvalid    code: license_signature_invalid
+        ├── LicenseUnknownKey          code: license_unknown_key
+        ├── LicenseDecryptionFailed    code: license_decryption_failed
+        ├── LicenseNotYetValid         code: license_not_yet_valid
+        └── LicenseExpired             code: license_expired
 
 "No" answers of business rules (an offer that does not apply, a denied entitlement check) are
 values with reasons, not exceptions.
@@ -37,6 +44,13 @@ __all__ = [
     "FloatRefused",
     "IntervalNotPriced",
     "InvalidInput",
+    "LicenseDecryptionFailed",
+    "LicenseExpired",
+    "LicenseFileInvalid",
+    "LicenseMalformed",
+    "LicenseNotYetValid",
+    "LicenseSignatureInvalid",
+    "LicenseUnknownKey",
     "MoneyError",
     "NotFound",
     "OutsidePeriod",
@@ -161,3 +175,45 @@ class Conflict(TierwiseError):
     """Another change won the race, or an idempotency key was reused with other input."""
 
     code = "conflict"
+
+
+class LicenseFileInvalid(TierwiseError):
+    """An offline license file cannot be trusted or used; the subclass says why."""
+
+    code = "license_file_invalid"
+
+
+class LicenseMalformed(LicenseFileInvalid):
+    """The file is not a well-formed license-file container or its payload is not understood."""
+
+    code = "license_malformed"
+
+
+class LicenseSignatureInvalid(LicenseFileInvalid):
+    """The Ed25519 signature does not match: the file was altered or signed by another key."""
+
+    code = "license_signature_invalid"
+
+
+class LicenseUnknownKey(LicenseFileInvalid):
+    """The file names a signing key id that is not among the trusted public keys."""
+
+    code = "license_unknown_key"
+
+
+class LicenseDecryptionFailed(LicenseFileInvalid):
+    """An encrypted file could not be decrypted: no license key, or the wrong one."""
+
+    code = "license_decryption_failed"
+
+
+class LicenseNotYetValid(LicenseFileInvalid):
+    """The file was issued later than now plus the allowed clock drift (a desynchronised clock)."""
+
+    code = "license_not_yet_valid"
+
+
+class LicenseExpired(LicenseFileInvalid):
+    """The file's expiry, plus any grace period, has passed."""
+
+    code = "license_expired"
