@@ -34,6 +34,7 @@ values with reasons, not exceptions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 __all__ = [
     "CatalogInvalid",
@@ -56,6 +57,7 @@ __all__ = [
     "OutsidePeriod",
     "Problem",
     "SeatsOutOfRange",
+    "Severity",
     "TierwiseError",
     "UnknownAddOn",
     "UnknownCurrency",
@@ -101,6 +103,11 @@ class CurrencyMismatch(MoneyError):
     code = "currency_mismatch"
 
 
+#: How bad a :class:`Problem` is: an ``error`` makes the document unusable; a ``warning`` is shown
+#: but does not stop the document from loading.
+Severity = Literal["error", "warning"]
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One problem found in a catalog or playbook document.
@@ -114,6 +121,7 @@ class Problem:
     message: str
     line: int | None = None
     source: str | None = None
+    severity: Severity = "error"
 
     def where(self) -> str:
         """``file:line`` (or as much of it as is known) for messages."""
@@ -130,7 +138,8 @@ class CatalogInvalid(InvalidInput):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = tuple(problems)
-        first = problems[0] if problems else None
+        errors = [p for p in problems if p.severity == "error"]
+        first = errors[0] if errors else (problems[0] if problems else None)
         summary = f"{len(problems)} problem(s) in the catalog"
         if first is not None:
             summary += f"; first: {first.path}: {first.message}"
