@@ -39,10 +39,12 @@ from typing import Literal
 __all__ = [
     "CatalogInvalid",
     "ChangeNotAllowed",
+    "ConcurrentChange",
     "Conflict",
     "CurrencyMismatch",
     "CurrencyNotPriced",
     "FloatRefused",
+    "IdempotencyKeyReused",
     "IntervalNotPriced",
     "InvalidInput",
     "LicenseDecryptionFailed",
@@ -56,9 +58,11 @@ __all__ = [
     "NotFound",
     "OutsidePeriod",
     "Problem",
+    "SchemaOutdated",
     "SeatsOutOfRange",
     "Severity",
     "TierwiseError",
+    "TransitionNotAllowed",
     "UnknownAddOn",
     "UnknownCurrency",
     "UnknownPlan",
@@ -226,3 +230,27 @@ class LicenseExpired(LicenseFileInvalid):
     """The file's expiry, plus any grace period, has passed."""
 
     code = "license_expired"
+
+
+class TransitionNotAllowed(ChangeNotAllowed):
+    """The subscription's current state does not allow this transition (reinstate an active one)."""
+
+    code = "transition_not_allowed"
+
+
+class ConcurrentChange(Conflict):
+    """Another change to the same record was committed first; reload and decide again."""
+
+    code = "concurrent_change"
+
+
+class IdempotencyKeyReused(Conflict):
+    """An idempotency key already names a different request."""
+
+    code = "idempotency_key_reused"
+
+
+class SchemaOutdated(TierwiseError):
+    """The database schema is behind this version of tierwise; run ``tierwise db upgrade``."""
+
+    code = "schema_outdated"
