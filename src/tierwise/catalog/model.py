@@ -17,9 +17,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 __all__ = [
+    "CURRENCY_PATTERN",
+    "KEY_PATTERN",
     "AddOn",
     "Aggregation",
     "BillingInterval",
@@ -53,8 +55,12 @@ __all__ = [
     "VersionOverride",
 ]
 
-Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_\-]*$", max_length=64)]
-CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+#: Keys of features, plans, add-ons and bundles: lowercase, digits, ``_`` and ``-``.
+KEY_PATTERN = r"^[a-z][a-z0-9_\-]*$"
+#: A currency is written as its ISO 4217 code; whether the code exists is checked by validation.
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+Key = Annotated[str, Field(pattern=KEY_PATTERN, max_length=64)]
+CurrencyCode = Annotated[str, Field(pattern=CURRENCY_PATTERN)]
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 NonNegativeAmount = Annotated[Decimal, Field(ge=0)]
 
@@ -111,7 +117,8 @@ class Feature(_Frozen):
 # -- plans ------------------------------------------------------------------------------------
 
 #: An entitlement value: on/off for boolean features, a number or ``"unlimited"`` otherwise.
-Entitlement = bool | int | Literal["unlimited"]
+#: Strict, so that YAML ``"1"`` or ``yes`` is not silently read as a limit or a switch.
+Entitlement = StrictBool | Annotated[StrictInt, Field(ge=0)] | Literal["unlimited"]
 
 
 class BillingInterval(StrEnum):
@@ -146,14 +153,27 @@ class TiersMode(StrEnum):
 
 
 class SeatTier(_Frozen):
-    up_to: int | None = Field(description="Last seat of this tier; null for the open-ended tier.")
+    up_to: int | None = Field(
+        ge=1, description="Last seat of this tier; null for the open-ended (last) tier."
+    )
     prices: dict[CurrencyCode, IntervalPrices]
+
+
+_ALL_INTERVALS = (BillingInterval.MONTH, BillingInterval.QUARTER, BillingInterval.YEAR)
 
 
 class Pricing(_Frozen):
     """What a plan, an add-on or a bundle costs."""
 
     basis: PriceBasis = PriceBasis.FLAT
+    intervals: tuple[BillingInterval, ...] = Field(
+        default=_ALL_INTERVALS,
+        min_length=1,
+        description=(
+            "Billing intervals this is sold on; all three unless stated. Leave `quarter` out for"
+            " something not sold quarterly (an absent quarterly price alone does not mean that)."
+        ),
+    )
     prices: dict[CurrencyCode, IntervalPrices] | None = Field(
         default=None, description="Price per unit (the account, or one seat) per currency."
     )
