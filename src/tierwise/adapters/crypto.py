@@ -57,7 +57,10 @@ class VerifyingKey:
     @classmethod
     def from_hex(cls, text: str) -> VerifyingKey:
         """Read a public key written as 64 hex digits (what ``license keygen`` prints)."""
-        return cls(Ed25519PublicKey.from_public_bytes(_raw_from_hex(text, "public_key")))
+        try:
+            return cls(Ed25519PublicKey.from_public_bytes(_raw_from_hex(text, "public_key")))
+        except ValueError as error:  # the library refuses bytes that are not a key
+            raise InvalidInput(f"not an Ed25519 public key: {error}", field="public_key") from error
 
     @property
     def raw(self) -> bytes:
