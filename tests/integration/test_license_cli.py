@@ -218,6 +218,48 @@ def test_a_tampered_file_is_refused_with_exit_1(tmp_path: Path) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
+def test_issue_takes_the_plans_entitlements_from_the_catalog(tmp_path: Path) -> None:
+    # given: the example catalog's business plan, with one entitlement overridden
+    catalog = Path(__file__).resolve().parents[2] / "examples" / "catalog.yaml"
+    key, public, _ = make_key(tmp_path)
+    licence = tmp_path / "acme.lic"
+    # when
+    issued = issue(key, licence, "--perpetual", "--catalog", str(catalog), "-e", "guests=150")
+    status, report = verify_json(licence, public)
+    # then
+    assert issued.exit_code == 0, issued.output
+    assert status == 0
+    claims = report["claims"]
+    assert isinstance(claims, dict)
+    assert claims["entitlements"] == {
+        "projects": 200,  # the -e option of ISSUE overrides the catalog's "unlimited"
+        "automation_runs": 25000,
+        "api_calls": "unlimited",  # likewise, over the catalog's 250000
+        "storage_gb": 1000,
+        "guests": 150,
+        "advanced_reports": True,
+        "sso": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        (("--plan", "platinum"), "unknown_plan"),
+        (("--seats", "2"), "seats_out_of_range"),  # business takes at least 5 seats
+    ],
+)
+def test_issue_checks_plan_and_seats_against_the_catalog(
+    tmp_path: Path, extra: tuple[str, ...], code: str
+) -> None:
+    catalog = Path(__file__).resolve().parents[2] / "examples" / "catalog.yaml"
+    key, _, _ = make_key(tmp_path)
+    result = issue(key, tmp_path / "acme.lic", "--perpetual", "--catalog", str(catalog), *extra)
+    assert result.exit_code == 2
+    assert code in result.stderr
+    assert not (tmp_path / "acme.lic").exists()
+
+
 # -- bad usage --------------------------------------------------------------------------------
 
 

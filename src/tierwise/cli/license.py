@@ -22,10 +22,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from tierwise.adapters.catalog_files import load_catalog_path
 from tierwise.adapters.crypto import Keyring, LicenseKeyCipher, SigningKey, VerifyingKey
 from tierwise.catalog.model import Entitlement
+from tierwise.catalog.versions import plan_of
 from tierwise.cli.output import USAGE_ERROR, console, print_json, report_error
-from tierwise.errors import InvalidInput, LicenseFileInvalid, TierwiseError
+from tierwise.errors import InvalidInput, LicenseFileInvalid, SeatsOutOfRange, TierwiseError
 from tierwise.licensing.license_files import (
     LicenseAccount,
     LicenseClaims,
@@ -133,16 +135,27 @@ def issue(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of printing.")
     ] = None,
+    catalog: Annotated[
+        Path | None,
+        typer.Option("--catalog", help="Take the plan's entitlements and seat range from here."),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Sign a license file for an account. Exactly one of --ttl, --expiry, --perpetual is needed."""
+    """Sign a license file for an account. Exactly one of --ttl, --expiry, --perpetual is needed.
+
+    With --catalog, the plan must exist in the catalog version in force on the issue date, its
+    entitlements are written (each --entitlement overrides one) and the seats must be in range.
+    """
     try:
         signer = SigningKey.load(_read_bytes(private_key, "private_key"))
         issued = _moment(issued_at, "issued_at") if issued_at else dt.datetime.now(dt.UTC)
         claims = LicenseClaims(
             account=LicenseAccount(id=account, name=account_name, external_id=external_id),
             plan=plan,
-            entitlements=_entitlements(entitlement or []),
+            entitlements={
+                **(_plan_entitlements(catalog, plan, seats, issued) if catalog else {}),
+                **_entitlements(entitlement or []),
+            },
             seats=seats,
             issued=issued,
             expiry=_expiry(issued, ttl=ttl, expiry=expiry, perpetual=perpetual),
@@ -188,6 +201,19 @@ def _expiry(
     if expiry:
         return _moment(expiry, "expiry")
     return None
+
+
+def _plan_entitlements(
+    catalog: Path, plan_key: str, seats: int, issued: dt.datetime
+) -> dict[str, Entitlement]:
+    """The entitlements of ``plan_key`` in the catalog version in force on the issue date."""
+    version = load_catalog_path(catalog).version_at(issued.date())
+    plan = plan_of(version, plan_key)
+    lowest, highest = plan.pricing.minimum_seats, plan.pricing.maximum_seats
+    if seats < lowest or (highest is not None and seats > highest):
+        limit = f"{lowest} to {highest}" if highest is not None else f"at least {lowest}"
+        raise SeatsOutOfRange(f"plan {plan_key!r} takes {limit} seats, not {seats}", field="seats")
+    return dict(plan.entitlements)
 
 
 _ENTITLEMENT = re.compile(r"^(?P<feature>[a-z][a-z0-9_\-]*)=(?P<value>.+)$")
