@@ -45,6 +45,8 @@ __all__ = [
 
 #: File name endings read from a catalog folder.
 YAML_SUFFIXES: Final = (".yaml", ".yml")
+#: Most values one file may hold once aliases are expanded (a guard against alias bombs).
+MAX_VALUES: Final = 200_000
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -114,8 +116,12 @@ def read_yaml_text(text: str, source: str) -> CatalogSource:
         where = f" ({error.context})" if error.context and error.problem else ""
         problem = Problem("yaml_syntax", "", f"YAML syntax error: {reason}{where}", line, source)
         return CatalogSource({}, SourceLocations(), (problem,), (source,))
-    except yaml.YAMLError as error:  # a reader error: a character YAML does not allow
-        problem = Problem("yaml_syntax", "", f"YAML syntax error: {error}", None, source)
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow
+        line = text.count("\n", 0, error.position) + 1
+        char = error.character
+        code = ord(char) if isinstance(char, str) else int(char)
+        message = f"YAML syntax error: character #x{code:04x} is not allowed in YAML"
+        problem = Problem("yaml_syntax", "", message, line, source)
         return CatalogSource({}, SourceLocations(), (problem,), (source,))
     reader = _NodeReader(source)
     if root is None:  # an empty file: an empty document
@@ -199,18 +205,33 @@ class _NodeReader:
         self.locations: dict[str, SourceLocation] = {}
         self.problems: list[Problem] = []
         self._constructor = SafeConstructor()
+        self._open: set[int] = set()  # mapping and sequence nodes being converted
+        self._budget = MAX_VALUES
 
     def report(self, code: str, path: str, message: str, node: Node) -> None:
         self.problems.append(Problem(code, path, message, _line(node), self.source))
 
     def convert(self, node: Node, path: str) -> object:
         self.locations.setdefault(path, SourceLocation(self.source, _line(node)))
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
-            return [self.convert(item, join_path(path, i)) for i, item in enumerate(node.value)]
+        self._budget -= 1
+        if self._budget < 0:
+            if self._budget == -1:
+                message = f"more than {MAX_VALUES} values once aliases are expanded"
+                self.report("yaml_unsupported", path, message, node)
+            return None
         if isinstance(node, ScalarNode):
             return self._scalar(node, path)
+        if id(node) in self._open:  # `&a [*a]`: an alias inside its own anchor
+            self.report("yaml_unsupported", path, "an alias refers to its own anchor", node)
+            return None
+        self._open.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self._mapping(node, path)
+            if isinstance(node, SequenceNode):
+                return [self.convert(item, join_path(path, i)) for i, item in enumerate(node.value)]
+        finally:
+            self._open.discard(id(node))
         self.report("yaml_unsupported", path, f"unsupported YAML node {node.tag}", node)
         return None
 

@@ -1,26 +1,20 @@
 """Rules about what is offered: features, entitlements, the tier ladder, add-ons and bundles.
 
-The tier ladder rule: a customer who moves up never loses anything. Plans are compared in rank
-order, each with the entitlements of the add-ons it *includes* (a boolean add-on entitlement turns
-the feature on; a numeric one adds to the plan's limit; ``unlimited`` is above every number). On
-the next plan up, a limit may not be lower (``limit_shrinks``) and a feature may not disappear or
-be switched off (``feature_dropped``).
+The tier ladder rule: a customer who moves up never loses anything. Each plan is compared with
+the best that any lower-ranked plan grants, feature by feature, counting the entitlements of the
+add-ons a plan *includes* (a boolean add-on entitlement turns the feature on; a numeric one adds
+to the plan's limit; ``unlimited`` is above every number). A higher plan may not grant less
+(``limit_shrinks``) nor leave out or switch off what a lower plan grants (``feature_dropped``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import pairwise
+from dataclasses import dataclass
+from itertools import groupby
 
-from tierwise.catalog.model import (
-    AddOn,
-    Aggregation,
-    Entitlement,
-    Feature,
-    FeatureKind,
-    Plan,
-)
-from tierwise.catalog.review import DocumentView, Findings
+from tierwise.catalog.model import Aggregation, Entitlement, Feature, FeatureKind
+from tierwise.catalog.review import AddOnView, DocumentView, Findings, PlanView
 
 __all__ = ["check_offering"]
 
@@ -102,10 +96,12 @@ def _fits(feature: Feature, value: Entitlement) -> bool:
     return not isinstance(value, bool)
 
 
-def _check_ranks(plans: Mapping[str, Plan], findings: Findings) -> None:
+def _check_ranks(plans: Mapping[str, PlanView], findings: Findings) -> None:
     highest: tuple[str, int] | None = None
     owners: dict[int, str] = {}
     for key, plan in plans.items():
+        if plan.rank is None:
+            continue
         path = f"plans.{key}.rank"
         if plan.rank in owners:
             findings.error(
@@ -125,36 +121,67 @@ def _check_ranks(plans: Mapping[str, Plan], findings: Findings) -> None:
             highest = (key, plan.rank)
 
 
+@dataclass(frozen=True, slots=True)
+class _Best:
+    """The most a lower plan grants of one feature, and which plan grants it."""
+
+    value: Entitlement
+    plan: str
+    rank: int
+
+
 def _check_ladder(view: DocumentView, findings: Findings) -> None:
-    ladder = sorted(view.plans.items(), key=lambda item: item[1].rank)
-    for (lower_key, lower), (higher_key, higher) in pairwise(ladder):
-        if lower.rank == higher.rank:
-            continue  # reported as duplicate_rank
-        below = _with_included(lower_key, lower, view.add_ons)
-        above = _with_included(higher_key, higher, view.add_ons)
-        for name, value in below.items():
-            feature = view.features.get(name)
-            if feature is None or not _fits(feature, value) or not _grants(value):
-                continue
-            path = f"plans.{higher_key}.entitlements.{name}"
-            other = above.get(name)
-            if other is None or other is False or other == 0:
-                findings.error(
-                    "feature_dropped",
-                    path,
-                    f"{lower_key!r} (rank {lower.rank}) grants {name} but the higher plan "
-                    f"{higher_key!r} (rank {higher.rank}) does not",
-                )
-            elif _fits(feature, other) and _level(other) < _level(value):
-                findings.error(
-                    "limit_shrinks",
-                    path,
-                    f"{name} is {other} on {higher_key!r} (rank {higher.rank}) but {value} on the "
-                    f"lower plan {lower_key!r} (rank {lower.rank})",
-                )
+    """Compare each plan with the best of every lower-ranked plan, feature by feature."""
+    ranked = sorted(
+        ((plan.rank, key, plan) for key, plan in view.plans.items() if plan.rank is not None),
+        key=lambda item: item[0],
+    )
+    best: dict[str, _Best] = {}
+    for rank, group in groupby(ranked, key=lambda item: item[0]):
+        members = [(key, _with_included(key, plan, view.add_ons)) for _, key, plan in group]
+        for key, granted in members:
+            _compare(key, granted, best, view, findings)
+        for key, granted in members:
+            for name, value in granted.items():
+                feature = view.features.get(name)
+                if feature is None or not _fits(feature, value) or not _grants(value):
+                    continue
+                current = best.get(name)
+                if current is None or _level(value) > _level(current.value):
+                    best[name] = _Best(value, key, rank)
 
 
-def _with_included(key: str, plan: Plan, add_ons: Mapping[str, AddOn]) -> dict[str, Entitlement]:
+def _compare(
+    key: str,
+    granted: Mapping[str, Entitlement],
+    best: Mapping[str, _Best],
+    view: DocumentView,
+    findings: Findings,
+) -> None:
+    rank = view.plans[key].rank
+    for name, lower in best.items():
+        feature = view.features[name]
+        path = f"plans.{key}.entitlements.{name}"
+        value = granted.get(name)
+        if value is None or not _grants(value):
+            findings.error(
+                "feature_dropped",
+                path,
+                f"{lower.plan!r} (rank {lower.rank}) grants {name} but the higher plan "
+                f"{key!r} (rank {rank}) does not",
+            )
+        elif _fits(feature, value) and _level(value) < _level(lower.value):
+            findings.error(
+                "limit_shrinks",
+                path,
+                f"{name} is {value} on {key!r} (rank {rank}) but {lower.value} on the "
+                f"lower plan {lower.plan!r} (rank {lower.rank})",
+            )
+
+
+def _with_included(
+    key: str, plan: PlanView, add_ons: Mapping[str, AddOnView]
+) -> dict[str, Entitlement]:
     """The plan's entitlements plus those of the add-ons it includes."""
     result: dict[str, Entitlement] = dict(plan.entitlements)
     for add_on in add_ons.values():
@@ -180,11 +207,11 @@ def _grants(value: Entitlement) -> bool:
 
 
 def _level(value: Entitlement) -> tuple[int, int]:
-    """Order of limit values: numbers by size, ``unlimited`` above every number."""
+    """Order of entitlement values: numbers (and off/on) by size, ``unlimited`` above all."""
     return (1, 0) if value == _UNLIMITED else (0, int(value))
 
 
-def _check_add_on(key: str, add_on: AddOn, view: DocumentView, findings: Findings) -> None:
+def _check_add_on(key: str, add_on: AddOnView, view: DocumentView, findings: Findings) -> None:
     path = f"add_ons.{key}"
     known = 0
     for field in ("included_in", "available_for"):

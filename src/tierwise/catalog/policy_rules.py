@@ -7,8 +7,8 @@ largest term discount plus the largest seat-volume discount, added) should not e
 
 from __future__ import annotations
 
-from tierwise.catalog.model import ChangePolicy, DiscountPolicy
-from tierwise.catalog.review import DocumentView, Findings
+from tierwise.catalog.model import DiscountPolicy
+from tierwise.catalog.review import ChangeView, DocumentView, Findings
 
 __all__ = ["check_policies"]
 
@@ -62,22 +62,21 @@ def _check_discounts(policy: DiscountPolicy, findings: Findings) -> None:
         )
 
 
-def _check_changes(policy: ChangePolicy, view: DocumentView, findings: Findings) -> None:
-    if policy.default is None:
+def _check_changes(changes: ChangeView, view: DocumentView, findings: Findings) -> None:
+    if not changes.has_default:
         findings.error(
             "no_default_change_case",
             "changes.default",
             "the change policy needs a `default` timing for changes no case matches",
         )
     plans = ", ".join(sorted(view.plan_keys))
-    for index, case in enumerate(policy.cases):
-        for alias, plan in (("from", case.from_plan), ("to", case.to_plan)):
-            if plan != _ANY and plan not in view.plan_keys:
-                findings.error(
-                    "change_case_unknown_plan",
-                    f"changes.cases.{index}.{alias}",
-                    f"plan {plan!r} is not defined (plans: {plans}, or 'any')",
-                )
+    for path, plan in changes.case_plans:
+        if plan != _ANY and plan not in view.plan_keys:
+            findings.error(
+                "change_case_unknown_plan",
+                path,
+                f"plan {plan!r} is not defined (plans: {plans}, or 'any')",
+            )
 
 
 def _check_versions(view: DocumentView, findings: Findings) -> None:
@@ -85,33 +84,35 @@ def _check_versions(view: DocumentView, findings: Findings) -> None:
     if view.version is not None:
         names[view.version] = "the first version"
     previous, previous_name = view.effective, "the first version's date"
-    for index, override in view.versions:
-        path = f"versions.{index}"
-        owner = names.get(override.version)
-        if owner is not None:
-            findings.error(
-                "duplicate_version",
-                f"{path}.version",
-                f"version {override.version!r} is also the name of {owner}",
-            )
-        names.setdefault(override.version, f"versions.{index}")
-        if previous is not None and override.effective <= previous:
+    for version in view.versions:
+        path = f"versions.{version.index}"
+        if version.version is not None:
+            owner = names.get(version.version)
+            if owner is not None:
+                findings.error(
+                    "duplicate_version",
+                    f"{path}.version",
+                    f"version {version.version!r} is also the name of {owner}",
+                )
+            names.setdefault(version.version, path)
+        effective = version.effective
+        if effective is not None and previous is not None and effective <= previous:
             findings.error(
                 "version_effective_not_increasing",
                 f"{path}.effective",
-                f"effective {override.effective} is not after {previous_name} ({previous}); "
+                f"effective {effective} is not after {previous_name} ({previous}); "
                 "list versions oldest first, each with a later date",
             )
-        if previous is None or override.effective > previous:
-            previous, previous_name = override.effective, f"version {override.version!r}"
-        for key in override.plans:
+        if effective is not None and (previous is None or effective > previous):
+            previous, previous_name = effective, f"version {version.version!r}"
+        for key in version.plan_keys:
             if key not in view.plan_keys:
                 findings.error(
                     "version_unknown_plan",
                     f"{path}.plans.{key}",
                     f"plan {key!r} is not defined; a version only reprices existing plans",
                 )
-        for key in override.add_ons:
+        for key in version.add_on_keys:
             if key not in view.add_on_keys:
                 findings.error(
                     "version_unknown_add_on",

@@ -48,19 +48,23 @@ def check_prices(view: DocumentView, findings: Findings) -> None:
     """Report every price problem of the plans, add-ons, bundles and version overrides."""
     currencies = _check_currencies(view.currencies, findings)
     for key, plan in view.plans.items():
-        _check_pricing(plan.pricing, f"plans.{key}.pricing", currencies, findings)
+        if plan.pricing is not None:
+            _check_pricing(plan.pricing, f"plans.{key}.pricing", currencies, findings)
     for key, add_on in view.add_ons.items():
-        _check_pricing(add_on.pricing, f"add_ons.{key}.pricing", currencies, findings)
+        if add_on.pricing is not None:
+            _check_pricing(add_on.pricing, f"add_ons.{key}.pricing", currencies, findings)
     for key, bundle in view.bundles.items():
         if bundle.prices is not None:
-            bundle_plan = view.plans.get(bundle.plan)
-            intervals = bundle_plan.pricing.intervals if bundle_plan else _ALL_INTERVALS
+            plan_view = view.plans.get(bundle.plan)
+            plan_pricing = plan_view.pricing if plan_view is not None else None
+            intervals = plan_pricing.intervals if plan_pricing is not None else _ALL_INTERVALS
             _check_table(bundle.prices, f"bundles.{key}.prices", intervals, currencies, findings)
-    for index, override in view.versions:
-        for key, pricing in override.plans.items():
-            _check_pricing(pricing, f"versions.{index}.plans.{key}", currencies, findings)
-        for key, pricing in override.add_ons.items():
-            _check_pricing(pricing, f"versions.{index}.add_ons.{key}", currencies, findings)
+    for version in view.versions:
+        path = f"versions.{version.index}"
+        for key, pricing in version.plans.items():
+            _check_pricing(pricing, f"{path}.plans.{key}", currencies, findings)
+        for key, pricing in version.add_ons.items():
+            _check_pricing(pricing, f"{path}.add_ons.{key}", currencies, findings)
 
 
 def _check_currencies(codes: tuple[str, ...], findings: Findings) -> _Currencies:
@@ -209,7 +213,7 @@ def _priced_codes(
     table: Mapping[str, object], path: str, currencies: _Currencies, findings: Findings
 ) -> Iterable[str]:
     """Report missing and undeclared currencies; yield the priced codes that can be checked."""
-    for code in currencies.declared:
+    for code in currencies.places:  # an unknown currency is reported once, at `currencies`
         if code not in table:
             findings.error(
                 "missing_currency_price",

@@ -19,20 +19,61 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from tierwise.catalog.locations import SourceLocations
 from tierwise.catalog.model import (
-    AddOn,
     Bundle,
-    ChangePolicy,
     DiscountPolicy,
+    Entitlement,
     Feature,
-    Plan,
-    VersionOverride,
+    Pricing,
 )
 from tierwise.errors import Problem, Severity
 
-__all__ = ["DocumentView", "Findings", "view_of"]
+__all__ = ["AddOnView", "DocumentView", "Findings", "PlanView", "VersionView", "view_of"]
 
 _M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
 _DATE: TypeAdapter[dt.date] = TypeAdapter(dt.date)
+_RANK: TypeAdapter[int] = TypeAdapter(int)
+_ENTITLEMENT: TypeAdapter[Entitlement] = TypeAdapter(Entitlement)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """The parts of one plan that parsed (entitlements entry by entry)."""
+
+    rank: int | None = None
+    entitlements: Mapping[str, Entitlement] = field(default_factory=dict)
+    pricing: Pricing | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddOnView:
+    """The parts of one add-on that parsed."""
+
+    entitlements: Mapping[str, Entitlement] = field(default_factory=dict)
+    included_in: tuple[str, ...] = ()
+    available_for: tuple[str, ...] = ()
+    pricing: Pricing | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionView:
+    """The parts of one entry of ``versions`` that parsed, with the keys it names."""
+
+    index: int
+    version: str | None = None
+    effective: dt.date | None = None
+    plans: Mapping[str, Pricing] = field(default_factory=dict)
+    plan_keys: tuple[str, ...] = ()
+    add_ons: Mapping[str, Pricing] = field(default_factory=dict)
+    add_on_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeView:
+    """The plan-change table as written: whether it has a default, and the plans its cases name."""
+
+    has_default: bool
+    case_plans: tuple[tuple[str, str], ...] = ()  # (path of `from`/`to`, plan written there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,14 +85,14 @@ class DocumentView:
     effective: dt.date | None = None
     features: Mapping[str, Feature] = field(default_factory=dict)
     feature_keys: frozenset[str] = frozenset()
-    plans: Mapping[str, Plan] = field(default_factory=dict)
+    plans: Mapping[str, PlanView] = field(default_factory=dict)
     plan_keys: frozenset[str] = frozenset()
-    add_ons: Mapping[str, AddOn] = field(default_factory=dict)
+    add_ons: Mapping[str, AddOnView] = field(default_factory=dict)
     add_on_keys: frozenset[str] = frozenset()
     bundles: Mapping[str, Bundle] = field(default_factory=dict)
     discounts: DiscountPolicy | None = None
-    changes: ChangePolicy | None = None
-    versions: tuple[tuple[int, VersionOverride], ...] = ()
+    changes: ChangeView | None = None
+    versions: tuple[VersionView, ...] = ()
 
 
 def view_of(data: Mapping[str, object]) -> DocumentView:
@@ -59,35 +100,28 @@ def view_of(data: Mapping[str, object]) -> DocumentView:
     currencies = data.get("currencies")
     version = data.get("version", "1")
     raw_versions = data.get("versions")
-    versions = (
-        tuple(
-            (index, parsed)
-            for index, raw in enumerate(raw_versions)
-            if (parsed := _parse(VersionOverride, raw)) is not None
-        )
-        if isinstance(raw_versions, list)
-        else ()
-    )
     features, feature_keys = _section(Feature, data.get("features"))
-    plans, plan_keys = _section(Plan, data.get("plans"))
-    add_ons, add_on_keys = _section(AddOn, data.get("add_ons"))
     bundles, _ = _section(Bundle, data.get("bundles"))
+    plans = _mapping(data.get("plans"))
+    add_ons = _mapping(data.get("add_ons"))
     return DocumentView(
-        currencies=tuple(c for c in currencies if isinstance(c, str))
-        if isinstance(currencies, list)
-        else (),
-        version=str(version) if isinstance(version, str | int) else None,
-        effective=_date(data.get("effective")),
+        currencies=_texts(currencies),
+        version=version if isinstance(version, str) else None,
+        effective=_value(_DATE, data.get("effective")),
         features=features,
         feature_keys=feature_keys,
-        plans=plans,
-        plan_keys=plan_keys,
-        add_ons=add_ons,
-        add_on_keys=add_on_keys,
+        plans={key: _plan(raw) for key, raw in plans.items() if isinstance(raw, Mapping)},
+        plan_keys=frozenset(plans),
+        add_ons={key: _add_on(raw) for key, raw in add_ons.items() if isinstance(raw, Mapping)},
+        add_on_keys=frozenset(add_ons),
         bundles=bundles,
         discounts=_parse(DiscountPolicy, data.get("discounts", {})),
-        changes=_parse(ChangePolicy, data.get("changes")),
-        versions=versions,
+        changes=_changes(data.get("changes")),
+        versions=tuple(
+            _version(index, raw)
+            for index, raw in enumerate(raw_versions if isinstance(raw_versions, list) else [])
+            if isinstance(raw, Mapping)
+        ),
     )
 
 
@@ -118,6 +152,78 @@ class Findings:
         )
 
 
+def _plan(raw: Mapping[str, object]) -> PlanView:
+    return PlanView(
+        rank=_value(_RANK, raw.get("rank")),
+        entitlements=_entitlements(raw.get("entitlements")),
+        pricing=_parse(Pricing, raw.get("pricing")),
+    )
+
+
+def _add_on(raw: Mapping[str, object]) -> AddOnView:
+    return AddOnView(
+        entitlements=_entitlements(raw.get("entitlements")),
+        included_in=_texts(raw.get("included_in")),
+        available_for=_texts(raw.get("available_for")),
+        pricing=_parse(Pricing, raw.get("pricing")),
+    )
+
+
+def _version(index: int, raw: Mapping[str, object]) -> VersionView:
+    version = raw.get("version")
+    plans = _mapping(raw.get("plans"))
+    add_ons = _mapping(raw.get("add_ons"))
+    return VersionView(
+        index=index,
+        version=version if isinstance(version, str) else None,
+        effective=_value(_DATE, raw.get("effective")),
+        plans=_priced(plans),
+        plan_keys=tuple(plans),
+        add_ons=_priced(add_ons),
+        add_on_keys=tuple(add_ons),
+    )
+
+
+def _changes(raw: object) -> ChangeView | None:
+    if not isinstance(raw, Mapping):
+        return None
+    cases = raw.get("cases")
+    case_plans = tuple(
+        (f"changes.cases.{index}.{end}", plan)
+        for index, case in enumerate(cases if isinstance(cases, list) else [])
+        if isinstance(case, Mapping)
+        for end in ("from", "to")
+        if isinstance(plan := case.get(end), str)
+    )
+    return ChangeView(has_default=raw.get("default") is not None, case_plans=case_plans)
+
+
+def _priced(raw: Mapping[str, object]) -> dict[str, Pricing]:
+    return {
+        key: pricing
+        for key, value in raw.items()
+        if (pricing := _parse(Pricing, value)) is not None
+    }
+
+
+def _entitlements(raw: object) -> dict[str, Entitlement]:
+    """The entries that parse (one bad value does not hide the others from the rules)."""
+    result: dict[str, Entitlement] = {}
+    for key, value in _mapping(raw).items():
+        parsed = _value(_ENTITLEMENT, value)
+        if parsed is not None:
+            result[key] = parsed
+    return result
+
+
+def _mapping(raw: object) -> dict[str, object]:
+    return {str(key): value for key, value in raw.items()} if isinstance(raw, Mapping) else {}
+
+
+def _texts(raw: object) -> tuple[str, ...]:
+    return tuple(item for item in raw if isinstance(item, str)) if isinstance(raw, list) else ()
+
+
 def _section(model: type[_M], raw: object) -> tuple[dict[str, _M], frozenset[str]]:
     if not isinstance(raw, Mapping):
         return {}, frozenset()
@@ -134,8 +240,8 @@ def _parse(model: type[_M], raw: object) -> _M | None:
         return None
 
 
-def _date(raw: object) -> dt.date | None:
+def _value(adapter: TypeAdapter[_T], raw: object) -> _T | None:
     try:
-        return _DATE.validate_python(raw)
+        return adapter.validate_python(raw)
     except ValidationError:
         return None
