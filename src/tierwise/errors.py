@@ -12,6 +12,7 @@ API's problem+json ``code``) and, where it applies, the ``field`` that was wrong
     │   ├── CatalogInvalid             code: catalog_invalid      (carries every Problem)
     │   ├── UnknownPlan                code: unknown_plan
     │   ├── UnknownAddOn               code: unknown_add_on
+    │   ├── AddOnNotAvailable          code: add_on_not_available
     │   ├── CurrencyNotPriced          code: currency_not_priced
     │   ├── IntervalNotPriced          code: interval_not_priced
     │   ├── SeatsOutOfRange            code: seats_out_of_range
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "AddOnNotAvailable",
     "CatalogInvalid",
     "ChangeNotAllowed",
     "ConcurrentChange",
@@ -156,6 +158,12 @@ class UnknownPlan(InvalidInput):
 
 class UnknownAddOn(InvalidInput):
     code = "unknown_add_on"
+
+
+class AddOnNotAvailable(InvalidInput):
+    """The add-on is neither available for nor included in the plan it was asked for with."""
+
+    code = "add_on_not_available"
 
 
 class CurrencyNotPriced(InvalidInput):

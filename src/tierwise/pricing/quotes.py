@@ -1,0 +1,450 @@
+"""Quotes: the priced, explained consequence of a proposed change to a subscription.
+
+:func:`quote_change` takes the current subscription, the proposed change, the moment ``at``
+(timezone-aware; read as UTC) and the catalog version that prices the subscription (its price
+lock), and answers with a :class:`Quote`. It is pure: the same input always gives an equal quote,
+so a quote previewed for ``at`` is what a commit for the same ``at`` will charge.
+
+How a quote is built:
+
+* the change policy gives the timing (:mod:`tierwise.pricing.change_policy`); ILLEGAL raises
+  :class:`~tierwise.errors.ChangeNotAllowed` naming the policy case;
+* **immediate**, same billing interval: the change day (``at``'s UTC date) belongs to the new
+  configuration. Every item whose billed price changes gets a *credit* for its unused part of the
+  current period and the new item a *charge* for the same days; items whose price does not change
+  get no lines. **Immediate with a new interval**: a new billing period of the new interval starts
+  on the change day (the anchor moves to that day of the month); the old items are credited for
+  their unused part and the new items charged for the whole new period;
+* **end of term**: nothing is due now and there are no lines; the change takes effect when the
+  current billing period ends, or, when the change alters the contract term, when the current
+  contract term ends (if that is later), because a commitment is not replaced in its middle;
+* each line is the item's billed price for one period × the proration fraction, rounded once,
+  HALF_UP, to the currency's minor unit. Credits are *negative* amounts with ``kind = credit``,
+  so ``net`` is exactly the sum of the lines. ``due_now`` is ``net`` when it is positive, else 0,
+  and ``credit_balance`` is what is left to the customer's favour (``net = due_now −
+  credit_balance``), carried to the next invoices;
+* ``recurring`` is the new recurring price (monthly and yearly billing side by side), ``discounts``
+  the discounts it includes per billing period, and ``price_path`` the amount per contract year of
+  a multi-year term (empty for a one-year term).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, Final
+
+from tierwise.catalog.model import BillingInterval, CatalogVersion, ChangeTiming
+from tierwise.errors import InvalidInput, OutsidePeriod
+from tierwise.money import Money, minor_units
+from tierwise.pricing.change_policy import (
+    ChangeRule,
+    classify_change,
+    require_allowed,
+    timing_for,
+)
+from tierwise.pricing.discounts import AppliedDiscount, combined_percent
+from tierwise.pricing.periods import (
+    BillingPeriod,
+    billing_period,
+    contract_term,
+    contract_years,
+    is_billing_date,
+)
+from tierwise.pricing.proration import ProratedSpan, prorate
+from tierwise.pricing.recurring import (
+    Configuration,
+    ItemPrice,
+    PricedConfiguration,
+    RecurringPrice,
+    price_configuration,
+    recurring_price_of,
+)
+
+__all__ = [
+    "CurrentSubscription",
+    "LineKind",
+    "PricePathYear",
+    "ProposedChange",
+    "Quote",
+    "QuoteLine",
+    "quote_change",
+]
+
+_ZERO: Final = Decimal(0)
+_BILLED: Final = {
+    BillingInterval.MONTH: "billed monthly",
+    BillingInterval.QUARTER: "billed quarterly",
+    BillingInterval.YEAR: "billed yearly",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentSubscription:
+    """The subscription as it is: what it buys, how it is billed, its current period and term.
+
+    ``anchor_day`` defaults to ``period_start``'s day; ``period_start`` must be a billing date of
+    it. ``term_start`` defaults to ``period_start``. ``renewal`` says the current term is a
+    renewal, which a multi-year term rewards with the loyalty incentive.
+    """
+
+    plan: str
+    interval: BillingInterval
+    currency: str
+    period_start: dt.date
+    seats: int = 1
+    add_ons: tuple[str, ...] = ()
+    anchor_day: int | None = None
+    term_years: int = 1
+    term_start: dt.date | None = None
+    renewal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedChange:
+    """What should change; ``None`` keeps the current value (``to_add_ons=()`` removes all)."""
+
+    to_plan: str | None = None
+    to_add_ons: tuple[str, ...] | None = None
+    to_seats: int | None = None
+    to_interval: BillingInterval | None = None
+    term_years: int | None = None
+
+
+class LineKind(StrEnum):
+    CHARGE = "charge"
+    CREDIT = "credit"
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteLine:
+    """One prorated line: a charge (positive amount) or a credit (negative amount).
+
+    ``period_start``/``period_end`` are the days it covers, end exclusive.
+    """
+
+    kind: LineKind
+    item: str
+    description: str
+    period_start: dt.date
+    period_end: dt.date
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class PricePathYear:
+    """One contract year of a multi-year term: what it costs and the discounts in it."""
+
+    year: int
+    start: dt.date
+    end: dt.date
+    amount: Money
+    before_discounts: Money
+    discounts: tuple[AppliedDiscount, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The priced, explained consequence of a proposed change (see the module docstring)."""
+
+    timing: ChangeTiming
+    effective_at: dt.datetime
+    rule: ChangeRule
+    lines: tuple[QuoteLine, ...]
+    net: Money
+    due_now: Money
+    credit_balance: Money
+    recurring: RecurringPrice
+    discounts: tuple[AppliedDiscount, ...]
+    combined_discount_percent: Decimal
+    needs_approval: bool
+    price_path: tuple[PricePathYear, ...]
+    currency: str
+    catalog_version: str
+    subscription_after: CurrentSubscription
+
+    def as_dict(self) -> dict[str, Any]:
+        """The quote as the JSON object of the CLI contract (see ``docs/quotes.md``)."""
+        return _quote_dict(self)
+
+    def to_json(self) -> str:
+        """:meth:`as_dict` as JSON text."""
+        return json.dumps(self.as_dict(), indent=2, ensure_ascii=False)
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidInput(
+            "at must be a timezone-aware datetime (a date alone means 00:00 UTC)", field="at"
+        )
+    return at.astimezone(dt.UTC)
+
+
+def _check_term(years: int, field: str) -> int:
+    if years < 1:
+        raise InvalidInput(f"{field} must be at least 1 year, got {years}", field=field)
+    return years
+
+
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def _line(
+    kind: LineKind, item: ItemPrice, span: ProratedSpan, billed: str, currency: str
+) -> QuoteLine | None:
+    amount = (item.amount * span.fraction).quantize(_quantum(currency), ROUND_HALF_UP)
+    if not amount:
+        return None
+    off = f", {item.percent_off}% off" if item.percent_off else ""
+    days = f"{span.start.isoformat()} to {span.end.isoformat()} ({span.days_text()})"
+    if kind is LineKind.CREDIT:
+        description = f"Unused time on {item.name}{off}, {days}"
+        amount = -amount
+    else:
+        description = f"{item.name}{billed}{off}, {days}"
+    return QuoteLine(kind, item.key, description, span.start, span.end, Money(amount, currency))
+
+
+def _immediate_lines(
+    old: PricedConfiguration,
+    new: PricedConfiguration,
+    old_span: ProratedSpan,
+    new_span: ProratedSpan,
+    new_period_starts: bool,
+) -> tuple[QuoteLine, ...]:
+    currency = old.currency
+    credits = []
+    charges = []
+    for item in old.items:
+        kept = new.item(item.key)
+        if new_period_starts or kept is None or kept.amount != item.amount:
+            credits.append(_line(LineKind.CREDIT, item, old_span, "", currency))
+    billed = f", {_BILLED[new.configuration.interval]}" if new_period_starts else ""
+    for item in new.items:
+        kept = old.item(item.key)
+        if new_period_starts or kept is None or kept.amount != item.amount:
+            charges.append(_line(LineKind.CHARGE, item, new_span, billed, currency))
+    return tuple(line for line in (*credits, *charges) if line is not None)
+
+
+@lru_cache(maxsize=8192)
+def _price_path(
+    new: PricedConfiguration, term_start: dt.date, term_years: int
+) -> tuple[PricePathYear, ...]:
+    if term_years < 2:
+        return ()
+    per_year = 12 // new.configuration.interval.months
+    amount = new.amount * per_year
+    before = new.before_discounts * per_year
+    discounts = tuple(
+        AppliedDiscount(d.policy, d.reason, d.percent, d.amount * per_year) for d in new.discounts
+    )
+    return tuple(
+        PricePathYear(number, year.start, year.end, amount, before, discounts)
+        for number, year in enumerate(contract_years(term_start, term_years), start=1)
+    )
+
+
+def quote_change(
+    version: CatalogVersion,
+    current: CurrentSubscription,
+    change: ProposedChange,
+    at: dt.datetime,
+) -> Quote:
+    """Price ``change`` to ``current`` at the moment ``at`` under ``version`` (its price lock).
+
+    Raises (all from :mod:`tierwise.errors`, naming the field): ``UnknownPlan``,
+    ``UnknownAddOn``, ``AddOnNotAvailable``, ``CurrencyNotPriced``, ``SeatsOutOfRange``,
+    ``OutsidePeriod`` (``at`` not in the current period), ``InvalidInput`` (naive ``at``, an
+    anchor day that does not match ``period_start``, a term below one year) and
+    ``ChangeNotAllowed`` (the policy case that makes the change ILLEGAL).
+    """
+    moment = _utc(at)
+    day = moment.date()
+    currency = current.currency
+    _check_term(current.term_years, "term_years")
+    anchor = current.period_start.day if current.anchor_day is None else current.anchor_day
+    period = billing_period(current.period_start, current.interval, anchor)
+    if not period.contains(day):
+        raise OutsidePeriod(
+            f"at {day.isoformat()} is outside the current billing period "
+            f"{period.start.isoformat()} to {period.end.isoformat()} (end exclusive)",
+            field="at",
+        )
+    before = Configuration(
+        current.plan,
+        current.add_ons,
+        current.seats,
+        current.interval,
+        current.term_years,
+        current.renewal,
+    )
+    after = Configuration(
+        current.plan if change.to_plan is None else change.to_plan,
+        current.add_ons if change.to_add_ons is None else change.to_add_ons,
+        current.seats if change.to_seats is None else change.to_seats,
+        current.interval if change.to_interval is None else change.to_interval,
+        current.term_years
+        if change.term_years is None
+        else _check_term(change.term_years, "to_term_years"),
+        current.renewal,
+    )
+    old = price_configuration(version, before, currency)
+    new = price_configuration(version, after, currency, prefix="to_")
+    kind = classify_change(
+        version,
+        from_plan=before.plan,
+        to_plan=after.plan,
+        from_interval=before.interval,
+        to_interval=after.interval,
+        from_term_years=before.term_years,
+        to_term_years=after.term_years,
+    )
+    rule = require_allowed(timing_for(version, kind))
+    term_start = current.period_start if current.term_start is None else current.term_start
+    term_changes = after.term_years != before.term_years
+    lines: tuple[QuoteLine, ...] = ()
+    if rule.timing is ChangeTiming.IMMEDIATE:
+        convention = version.changes.proration
+        old_span = prorate(period, day, convention)
+        new_period_starts = after.interval is not before.interval
+        new_period: BillingPeriod = (
+            billing_period(day, after.interval) if new_period_starts else period
+        )
+        new_span = prorate(new_period, day, convention) if new_period_starts else old_span
+        lines = _immediate_lines(old, new, old_span, new_span, new_period_starts)
+        effective_at = moment
+        next_start, next_anchor = new_period.start, new_period.anchor_day
+        next_term_start = day if term_changes else term_start
+    else:
+        effective_day = period.end
+        if term_changes:
+            effective_day = max(effective_day, contract_term(term_start, before.term_years).end)
+        effective_at = dt.datetime.combine(effective_day, dt.time(0), tzinfo=dt.UTC)
+        next_start = effective_day
+        next_anchor = anchor if is_billing_date(effective_day, anchor) else effective_day.day
+        next_term_start = effective_day if term_changes else term_start
+    net_amount = sum((line.amount.amount for line in lines), _ZERO)
+    zero = Money(_ZERO, currency)
+    net = Money(net_amount, currency)
+    subscription_after = CurrentSubscription(
+        plan=after.plan,
+        interval=after.interval,
+        currency=currency,
+        period_start=next_start,
+        seats=after.seats,
+        add_ons=tuple(dict.fromkeys(after.add_ons)),
+        anchor_day=next_anchor,
+        term_years=after.term_years,
+        term_start=next_term_start,
+        renewal=current.renewal,
+    )
+    return Quote(
+        timing=rule.timing,
+        effective_at=effective_at,
+        rule=rule,
+        lines=lines,
+        net=net,
+        due_now=net if net_amount > 0 else zero,
+        credit_balance=-net if net_amount < 0 else zero,
+        recurring=recurring_price_of(version, after, currency, prefix="to_"),
+        discounts=new.discounts,
+        combined_discount_percent=combined_percent(new.rates),
+        needs_approval=combined_percent(new.rates) > version.discounts.max_without_approval_percent,
+        price_path=_price_path(new, next_term_start, after.term_years),
+        currency=currency,
+        catalog_version=version.version,
+        subscription_after=subscription_after,
+    )
+
+
+# -- the JSON shape ---------------------------------------------------------------------------
+
+
+def _percent(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _discount_dict(discount: AppliedDiscount) -> dict[str, Any]:
+    return {
+        "policy": discount.policy,
+        "reason": discount.reason,
+        "percent": _percent(discount.percent),
+        "amount": discount.amount.to_str(),
+    }
+
+
+def _quote_dict(quote: Quote) -> dict[str, Any]:
+    recurring = quote.recurring
+    after = quote.subscription_after
+    return {
+        "timing": quote.timing.value,
+        "effective_at": quote.effective_at.isoformat(),
+        "rule": {
+            "source": quote.rule.source,
+            "explanation": quote.rule.explanation(),
+            "direction": quote.rule.kind.direction.value,
+            "interval_change": quote.rule.kind.interval_change.value,
+            "term_change": quote.rule.kind.term_change.value,
+        },
+        "lines": [
+            {
+                "kind": line.kind.value,
+                "item": line.item,
+                "description": line.description,
+                "period_start": line.period_start.isoformat(),
+                "period_end": line.period_end.isoformat(),
+                "amount": line.amount.to_str(),
+            }
+            for line in quote.lines
+        ],
+        "net": quote.net.to_str(),
+        "due_now": quote.due_now.to_str(),
+        "credit_balance": quote.credit_balance.to_str(),
+        "recurring": {
+            "interval": recurring.interval.value,
+            "per_period": recurring.per_period.to_str(),
+            "before_discounts": recurring.before_discounts.to_str(),
+            "monthly": recurring.monthly.to_str(),
+            "annual": recurring.annual.to_str(),
+            "savings": recurring.savings.to_str(),
+            "savings_percent": _percent(recurring.savings_percent),
+            "list_monthly": None
+            if recurring.list_monthly is None
+            else recurring.list_monthly.to_str(),
+        },
+        "discounts": [_discount_dict(d) for d in quote.discounts],
+        "combined_discount_percent": _percent(quote.combined_discount_percent),
+        "needs_approval": quote.needs_approval,
+        "price_path": [
+            {
+                "year": year.year,
+                "start": year.start.isoformat(),
+                "end": year.end.isoformat(),
+                "amount": year.amount.to_str(),
+                "before_discounts": year.before_discounts.to_str(),
+                "discounts": [_discount_dict(d) for d in year.discounts],
+            }
+            for year in quote.price_path
+        ],
+        "currency": quote.currency,
+        "catalog_version": quote.catalog_version,
+        "subscription_after": {
+            "plan": after.plan,
+            "interval": after.interval.value,
+            "seats": after.seats,
+            "add_ons": list(after.add_ons),
+            "period_start": after.period_start.isoformat(),
+            "anchor_day": after.anchor_day,
+            "term_years": after.term_years,
+            "term_start": None if after.term_start is None else after.term_start.isoformat(),
+        },
+    }

@@ -1,0 +1,398 @@
+"""What a configuration (plan, add-ons, seats, interval, term) costs per billing period.
+
+Each item (the plan, each add-on not included in the plan) is priced for the billing interval
+and rounded once, HALF_UP, to the currency's minor unit: that is what one period of the item is
+billed. Its discounts are then taken off as a waterfall, each rounded once, so every amount shown
+adds up exactly::
+
+    before discounts   = months × monthly price         (12 × 12.00 × 12 seats = 1,728.00)
+    − annual prepay    = before discounts − yearly price (1,728.00 − 1,440.00 =   288.00)
+    − term discount    = yearly price × 10 %             (1,440.00 × 10 %     =   144.00)
+    = billed per period                                  (                      1,296.00)
+
+Percent discounts apply to the item's price for the interval (after the prepay saving) and add
+up; together they never take an item below zero. The configuration's amounts are the sums of its
+items'. Results are cached per catalog version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Final
+
+from tierwise.catalog.model import BillingInterval, CatalogVersion, PriceBasis, Pricing
+from tierwise.errors import AddOnNotAvailable, CurrencyNotPriced, UnknownAddOn, UnknownPlan
+from tierwise.money import Money, minor_units
+from tierwise.pricing.discounts import (
+    ANNUAL_PREPAY,
+    QUARTERLY_PREPAY,
+    AppliedDiscount,
+    DiscountRate,
+    discount_rates,
+)
+from tierwise.pricing.pricebook import PriceBook, price_book
+from tierwise.pricing.prices import check_seats, list_price, recurring_price, states_price
+
+__all__ = [
+    "Configuration",
+    "ItemPrice",
+    "PricedConfiguration",
+    "RecurringPrice",
+    "price_configuration",
+    "recurring_price_of",
+]
+
+_HUNDRED: Final = Decimal(100)
+_PERCENT_PLACES: Final = Decimal("0.01")
+_ZERO: Final = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Configuration:
+    """A subscription's priced shape: what is bought, how it is billed, for how long."""
+
+    plan: str
+    add_ons: tuple[str, ...]
+    seats: int
+    interval: BillingInterval
+    term_years: int
+    renewal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPrice:
+    """One billed item for one period of the configuration's interval (amounts exact, rounded).
+
+    ``key`` is ``plan:<key>`` or ``add_on:<key>``; ``name`` reads ``Team × 12 seats``.
+    ``discounts`` are (policy, amount) pairs of the waterfall, prepay saving included;
+    ``percent_off`` adds the percent discounts applied to this item; ``derived`` says the
+    interval's price was derived from the monthly price rather than stated.
+    """
+
+    key: str
+    name: str
+    before_discounts: Decimal
+    base: Decimal
+    discounts: tuple[tuple[str, Decimal], ...]
+    amount: Decimal
+    percent_off: Decimal
+    derived: bool
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class PricedConfiguration:
+    """A configuration priced for one period of its interval, in ``currency``.
+
+    Compared and hashed by identity: priced configurations are cached, and caches downstream
+    (the price path) key on them cheaply.
+    """
+
+    configuration: Configuration
+    currency: str
+    items: tuple[ItemPrice, ...]
+    rates: tuple[DiscountRate, ...]
+    before_discounts: Money
+    discounts: tuple[AppliedDiscount, ...]
+    amount: Money
+    list_monthly: Money | None
+    included: tuple[str, ...]
+
+    def item(self, key: str) -> ItemPrice | None:
+        for item in self.items:
+            if item.key == key:
+                return item
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class RecurringPrice:
+    """The new recurring price: the billed interval, and monthly and yearly billing side by side.
+
+    ``monthly`` is one month when billed monthly and ``annual`` one year when billed yearly, with
+    the same discounts; ``savings`` is ``12 × monthly − annual`` and ``savings_percent`` that
+    saving as a share of ``12 × monthly`` (2 places). ``list_monthly`` is the anchor: the monthly
+    list price (items without a list price count at their monthly price), or ``None`` when the
+    catalog states no list price for any item.
+    """
+
+    interval: BillingInterval
+    per_period: Money
+    before_discounts: Money
+    monthly: Money
+    annual: Money
+    savings: Money
+    savings_percent: Decimal
+    list_monthly: Money | None
+
+
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def _item_name(name: str, pricing: Pricing, seats: int) -> str:
+    if pricing.basis is PriceBasis.SEAT:
+        return f"{name} × {seats} seat" + ("" if seats == 1 else "s")
+    return name
+
+
+def _price_item(
+    key: str,
+    name: str,
+    pricing: Pricing,
+    configuration: Configuration,
+    currency: str,
+    rates: tuple[DiscountRate, ...],
+    annual_prepay_percent: Decimal | None,
+    quantum: Decimal,
+) -> ItemPrice:
+    seats, interval = configuration.seats, configuration.interval
+
+    def billed(for_interval: BillingInterval) -> Decimal:
+        exact = recurring_price(
+            pricing,
+            currency=currency,
+            interval=for_interval,
+            seats=seats,
+            annual_prepay_percent=annual_prepay_percent,
+            item=key.replace(":", " "),
+        )
+        return exact.quantize(quantum, rounding=ROUND_HALF_UP)
+
+    base = billed(interval)
+    waterfall: list[tuple[str, Decimal]] = []
+    before = base
+    if interval is not BillingInterval.MONTH:
+        saving = billed(BillingInterval.MONTH) * interval.months - base
+        if saving > 0:
+            before = base + saving
+            policy = ANNUAL_PREPAY if interval is BillingInterval.YEAR else QUARTERLY_PREPAY
+            waterfall.append((policy, saving))
+    remaining = base
+    percent_off = _ZERO
+    for rate in rates:
+        if rate.seat_items_only and pricing.basis is not PriceBasis.SEAT:
+            continue
+        taken = min((base * rate.percent / _HUNDRED).quantize(quantum, ROUND_HALF_UP), remaining)
+        remaining -= taken
+        percent_off += rate.percent
+        waterfall.append((rate.policy, taken))
+    return ItemPrice(
+        key,
+        _item_name(name, pricing, seats),
+        before,
+        base,
+        tuple(waterfall),
+        remaining,
+        percent_off,
+        derived=not states_price(pricing, currency, interval),
+    )
+
+
+def _prepay_reason(
+    version: CatalogVersion, interval: BillingInterval, percent: Decimal, derived: bool
+) -> str:
+    if interval is BillingInterval.QUARTER:
+        return f"Paying a quarter in advance costs {percent}% less than 3 monthly payments"
+    reason = f"Paying a year in advance costs {percent}% less than 12 monthly payments"
+    stated = version.discounts.annual_prepay_percent
+    if derived and stated is not None:
+        reason += f" (the {stated}% annual prepay saving of the discount policy)"
+    else:
+        reason += " (the catalog's yearly prices)"
+    return reason
+
+
+def _applied(
+    version: CatalogVersion,
+    configuration: Configuration,
+    items: tuple[ItemPrice, ...],
+    rates: tuple[DiscountRate, ...],
+    before: Decimal,
+    currency: str,
+) -> tuple[AppliedDiscount, ...]:
+    totals: dict[str, Decimal] = {}
+    for item in items:
+        for policy, taken in item.discounts:
+            totals[policy] = totals.get(policy, _ZERO) + taken
+    applied = []
+    for policy in (ANNUAL_PREPAY, QUARTERLY_PREPAY):
+        if policy in totals:
+            percent = (totals[policy] * _HUNDRED / before).quantize(_PERCENT_PLACES, ROUND_HALF_UP)
+            derived = any(item.derived for item in items)
+            reason = _prepay_reason(version, configuration.interval, percent, derived)
+            applied.append(
+                AppliedDiscount(policy, reason, percent, Money(totals[policy], currency))
+            )
+    for rate in rates:
+        if rate.policy in totals:
+            total = Money(totals[rate.policy], currency)
+            applied.append(AppliedDiscount(rate.policy, rate.reason, rate.percent, total))
+    return tuple(applied)
+
+
+def _dedupe(keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(keys))
+
+
+@lru_cache(maxsize=8192)
+def _priced(
+    book: PriceBook, configuration: Configuration, currency: str, prefix: str
+) -> PricedConfiguration:
+    version = book.version
+    if currency not in book.currencies:
+        known = ", ".join(version.currencies)
+        raise CurrencyNotPriced(
+            f"the catalog is not priced in {currency} (currencies: {known})", field="currency"
+        )
+    plan = version.plans.get(configuration.plan)
+    if plan is None:
+        known = ", ".join(version.plans)
+        raise UnknownPlan(
+            f"unknown plan {configuration.plan!r} (plans: {known})", field=f"{prefix}plan"
+        )
+    seats_field = f"{prefix}seats"
+    check_seats(plan.pricing, configuration.seats, name=plan.name, field=seats_field)
+    policy = version.discounts
+    rates = discount_rates(
+        policy,
+        term_years=configuration.term_years,
+        seats=configuration.seats,
+        renewal=configuration.renewal,
+    )
+    quantum = _quantum(currency)
+    prepay = policy.annual_prepay_percent
+    items = [
+        _price_item(
+            f"plan:{configuration.plan}",
+            plan.name,
+            plan.pricing,
+            configuration,
+            currency,
+            rates,
+            prepay,
+            quantum,
+        )
+    ]
+    list_total: Decimal | None = list_price(plan.pricing, currency, configuration.seats)
+    monthly_fallback = [items[0]] if list_total is None else []
+    included = []
+    for key in _dedupe(configuration.add_ons):
+        add_on = version.add_ons.get(key)
+        if add_on is None:
+            known = ", ".join(version.add_ons) or "none"
+            raise UnknownAddOn(
+                f"unknown add-on {key!r} (add-ons: {known})", field=f"{prefix}add_ons"
+            )
+        if configuration.plan in add_on.included_in:
+            included.append(key)
+            continue
+        if configuration.plan not in add_on.available_for:
+            where = ", ".join(add_on.available_for) or "no plan"
+            raise AddOnNotAvailable(
+                f"add-on {key} is not available for plan {configuration.plan} "
+                f"(available for: {where})",
+                field=f"{prefix}add_ons",
+            )
+        check_seats(add_on.pricing, configuration.seats, name=add_on.name, field=seats_field)
+        item = _price_item(
+            f"add_on:{key}",
+            add_on.name,
+            add_on.pricing,
+            configuration,
+            currency,
+            rates,
+            prepay,
+            quantum,
+        )
+        items.append(item)
+        item_list = list_price(add_on.pricing, currency, configuration.seats)
+        if item_list is None:
+            monthly_fallback.append(item)
+        else:
+            list_total = item_list if list_total is None else list_total + item_list
+    frozen_items = tuple(items)
+    before = sum((item.before_discounts for item in frozen_items), _ZERO)
+    list_monthly = None
+    if list_total is not None:
+        # Items without a list price count at their monthly price, so the anchor covers them all.
+        for item in monthly_fallback:
+            list_total += item.before_discounts / configuration.interval.months
+        list_monthly = Money(list_total.quantize(quantum, ROUND_HALF_UP), currency)
+    return PricedConfiguration(
+        configuration=configuration,
+        currency=currency,
+        items=frozen_items,
+        rates=rates,
+        before_discounts=Money(before, currency),
+        discounts=_applied(version, configuration, frozen_items, rates, before, currency),
+        amount=Money(sum((item.amount for item in frozen_items), _ZERO), currency),
+        list_monthly=list_monthly,
+        included=tuple(included),
+    )
+
+
+def price_configuration(
+    version: CatalogVersion, configuration: Configuration, currency: str, *, prefix: str = ""
+) -> PricedConfiguration:
+    """Price ``configuration`` for one period of its interval under ``version``.
+
+    Errors name the field with ``prefix`` (``"to_"`` for a proposed configuration): unknown plan
+    or add-on, an add-on not available for the plan, seats out of range, currency not priced.
+    """
+    return _priced(price_book(version), configuration, currency, prefix)
+
+
+def recurring_price_of(
+    version: CatalogVersion, configuration: Configuration, currency: str, *, prefix: str = ""
+) -> RecurringPrice:
+    """The recurring price of ``configuration``: its interval, and monthly vs yearly billing."""
+    return _recurring(price_book(version), configuration, currency, prefix)
+
+
+@lru_cache(maxsize=8192)
+def _recurring(
+    book: PriceBook, configuration: Configuration, currency: str, prefix: str
+) -> RecurringPrice:
+    priced = _priced(book, configuration, currency, prefix)
+    monthly = _billed_as(book, configuration, BillingInterval.MONTH, priced, currency, prefix)
+    annual = _billed_as(book, configuration, BillingInterval.YEAR, priced, currency, prefix)
+    twelve_months = monthly.amount.amount * 12
+    savings = twelve_months - annual.amount.amount
+    percent = (
+        (savings * _HUNDRED / twelve_months).quantize(_PERCENT_PLACES, ROUND_HALF_UP)
+        if twelve_months
+        else _ZERO
+    )
+    return RecurringPrice(
+        interval=configuration.interval,
+        per_period=priced.amount,
+        before_discounts=priced.before_discounts,
+        monthly=monthly.amount,
+        annual=annual.amount,
+        savings=Money(savings, currency),
+        savings_percent=percent,
+        list_monthly=priced.list_monthly,
+    )
+
+
+def _billed_as(
+    book: PriceBook,
+    configuration: Configuration,
+    interval: BillingInterval,
+    priced: PricedConfiguration,
+    currency: str,
+    prefix: str,
+) -> PricedConfiguration:
+    if configuration.interval is interval:
+        return priced
+    other = Configuration(
+        configuration.plan,
+        configuration.add_ons,
+        configuration.seats,
+        interval,
+        configuration.term_years,
+        configuration.renewal,
+    )
+    return _priced(book, other, currency, prefix)

@@ -1,0 +1,1 @@
+"""Builders and fakes shipped with the package, for tierwise's own tests and for integrators."""
