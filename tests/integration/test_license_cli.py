@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from tierwise.adapters.crypto import SigningKey
+from tierwise.adapters.crypto import Keyring, SigningKey
 from tierwise.cli.license import license_app
 from tierwise.licensing.license_files import parse_envelope
 
@@ -82,6 +82,18 @@ def test_keygen_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     assert forced.exit_code == 0
     assert json.loads(forced.stdout)["kid"] != first_kid
     assert path.read_bytes() != before
+
+
+def test_keygen_appends_public_keys_to_a_keyring(tmp_path: Path) -> None:
+    # given
+    keyring = tmp_path / "trusted.keys"
+    # when
+    first = run("keygen", "-o", tmp_path / "a.pem", "--keyring", keyring, "--json")
+    second = run("keygen", "-o", tmp_path / "b.pem", "--keyring", keyring, "--json")
+    # then
+    kids = {json.loads(result.stdout)["kid"] for result in (first, second)}
+    assert {key.kid for key in Keyring.parse(keyring.read_text())} == kids
+    assert len(kids) == 2
 
 
 # -- issue and verify -------------------------------------------------------------------------

@@ -71,6 +71,10 @@ def keygen(
         Path, typer.Option("--output", "-o", help="Where to write the private key (PEM).")
     ],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing key file.")] = False,
+    keyring: Annotated[
+        Path | None,
+        typer.Option("--keyring", help="Also append the public key to this keyring file."),
+    ] = None,
     json_output: JsonOption = False,
 ) -> None:
     """Make a new Ed25519 signing key; print its public key and key id.
@@ -92,12 +96,21 @@ def keygen(
         file.write(key.to_pem())
     output.chmod(0o600)  # an existing file replaced with --force keeps its old mode otherwise
     public = key.public_key
+    if keyring is not None:
+        try:
+            with keyring.open("a", encoding="ascii") as file:
+                file.write(f"{public.to_hex()}  # kid {public.kid}\n")
+        except OSError as error:
+            refusal = InvalidInput(f"cannot write {keyring}: {error.strerror}", field="keyring")
+            raise _fail(refusal) from error
     if json_output:
         print_json({"kid": public.kid, "public_key": public.to_hex(), "private_key": str(output)})
         return
     console.print(f"private key written to {output} (keep it secret)", soft_wrap=True)
     console.print(f"public key: {public.to_hex()}")
     console.print(f"kid:        {public.kid}")
+    if keyring is not None:
+        console.print(f"public key appended to {keyring}", soft_wrap=True)
 
 
 # -- issue ------------------------------------------------------------------------------------

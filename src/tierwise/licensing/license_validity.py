@@ -21,6 +21,7 @@ __all__ = [
     "TimeRules",
     "Validity",
     "assess_validity",
+    "describe_span",
     "format_timestamp",
     "read_meta",
 ]
@@ -67,6 +68,16 @@ def _read_time(value: object, name: str) -> dt.datetime | None:
     if moment.tzinfo is None:
         raise LicenseMalformed(f"{name} has no time zone: {value!r}", field=name)
     return moment.astimezone(dt.UTC)
+
+
+def describe_span(span: dt.timedelta) -> str:
+    """A span in the units people write: ``5m``, ``14d``, ``1d12h``, ``0s``."""
+    seconds, parts = int(span.total_seconds()), []
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "0s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +152,8 @@ def assess_validity(
     if meta.issued > now + rules.clock_drift:
         return Validity(
             Standing.NOT_YET_VALID,
-            f"issued at {issued}, later than now ({format_timestamp(now)}) by more than the "
-            f"allowed clock drift of {rules.clock_drift}: check this machine's clock",
+            f"issued at {issued}, later than now ({format_timestamp(now)}) by more than the allowed "
+            f"clock drift of {describe_span(rules.clock_drift)}: check this machine's clock",
         )
     if meta.expiry is None:
         return Validity(Standing.VALID, "valid: the license does not expire")

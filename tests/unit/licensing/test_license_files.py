@@ -41,6 +41,7 @@ from tierwise.licensing.license_files import (
     parse_envelope,
     verify_license_file,
 )
+from tierwise.licensing.license_validity import describe_span
 
 UTC = dt.UTC
 ISSUED = dt.datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -496,6 +497,19 @@ def test_a_perpetual_license_is_valid_at_any_later_time() -> None:
     assert assess_validity(meta, now=dt.datetime(9999, 1, 1, tzinfo=UTC)).usable
 
 
+@pytest.mark.parametrize(
+    ("span", "text"),
+    [
+        (dt.timedelta(0), "0s"),
+        (dt.timedelta(minutes=5), "5m"),
+        (dt.timedelta(days=14), "14d"),
+        (dt.timedelta(days=1, hours=12, seconds=30), "1d12h30s"),
+    ],
+)
+def test_spans_are_described_as_people_write_them(span: dt.timedelta, text: str) -> None:
+    assert describe_span(span) == text
+
+
 def test_now_must_be_timezone_aware() -> None:
     with pytest.raises(InvalidInput) as caught:
         assess_validity(META, now=dt.datetime(2026, 3, 2))
@@ -517,7 +531,7 @@ def test_verify_raises_coded_errors_when_not_usable() -> None:
     with pytest.raises(LicenseNotYetValid) as early:
         verify_license_file(text, verifier=VENDOR.public_key, now=ISSUED - dt.timedelta(hours=1))
     assert (expired.value.code, early.value.code) == ("license_expired", "license_not_yet_valid")
-    assert "clock" in early.value.message
+    assert "clock drift of 5m: check this machine's clock" in early.value.message
 
 
 def test_verify_returns_a_license_in_grace_so_the_product_can_warn() -> None:
