@@ -148,12 +148,12 @@ def assess_validity(
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidInput("now must be a timezone-aware datetime", field="now")
     now = now.astimezone(dt.UTC)
-    issued = format_timestamp(meta.issued)
+    issued, drift = format_timestamp(meta.issued), describe_span(rules.clock_drift)
     if meta.issued > now + rules.clock_drift:
         return Validity(
             Standing.NOT_YET_VALID,
-            f"issued at {issued}, later than now ({format_timestamp(now)}) by more than the allowed "
-            f"clock drift of {describe_span(rules.clock_drift)}: check this machine's clock",
+            f"issued at {issued}, later than now ({format_timestamp(now)}) by more than the "
+            f"allowed clock drift of {drift}: check this machine's clock",
         )
     if meta.expiry is None:
         return Validity(Standing.VALID, "valid: the license does not expire")
