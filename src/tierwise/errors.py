@@ -16,10 +16,12 @@ API's problem+json ``code``) and, where it applies, the ``field`` that was wrong
     │   ├── CurrencyNotPriced          code: currency_not_priced
     │   ├── IntervalNotPriced          code: interval_not_priced
     │   ├── SeatsOutOfRange            code: seats_out_of_range
-    │   └── OutsidePeriod              code: outside_period
+    │   ├── OutsidePeriod              code: outside_period
+    │   └── InvalidEvent               code: invalid_event        (a usage event or import row)
     ├── ChangeNotAllowed               code: change_not_allowed   (the change policy says ILLEGAL)
     ├── NotFound                       code: not_found
     ├── Conflict                       code: conflict             (optimistic locking, idempotency)
+    ├── EventStoreUnavailable          code: event_store_unavailable (another process holds it)
     └── LicenseFileInvalid             code: license_file_invalid (offline license file refused)
         ├── LicenseMalformed           code: license_malformed
         ├── LicenseSignatureInvalid    code: license_signature_invalid
@@ -45,9 +47,11 @@ __all__ = [
     "Conflict",
     "CurrencyMismatch",
     "CurrencyNotPriced",
+    "EventStoreUnavailable",
     "FloatRefused",
     "IdempotencyKeyReused",
     "IntervalNotPriced",
+    "InvalidEvent",
     "InvalidInput",
     "LicenseDecryptionFailed",
     "LicenseExpired",
@@ -182,6 +186,12 @@ class OutsidePeriod(InvalidInput):
     code = "outside_period"
 
 
+class InvalidEvent(InvalidInput):
+    """A usage event (CloudEvents, Segment call, import row) cannot be read; names the field."""
+
+    code = "invalid_event"
+
+
 class ChangeNotAllowed(TierwiseError):
     """The catalog's plan-change policy makes this change ILLEGAL."""
 
@@ -196,6 +206,12 @@ class Conflict(TierwiseError):
     """Another change won the race, or an idempotency key was reused with other input."""
 
     code = "conflict"
+
+
+class EventStoreUnavailable(TierwiseError):
+    """The event store cannot be opened, usually because another process is writing to it."""
+
+    code = "event_store_unavailable"
 
 
 class LicenseFileInvalid(TierwiseError):
