@@ -150,6 +150,30 @@ def test_issue_without_output_prints_the_file(tmp_path: Path) -> None:
     assert parse_envelope(result.stdout).kid == kid
 
 
+def test_issue_json_summarises_the_file_or_carries_it(tmp_path: Path) -> None:
+    # given
+    key, _, kid = make_key(tmp_path)
+    # when
+    written = run(
+        "issue", "--private-key", key, *ISSUE, "--ttl", "1h", "-o", tmp_path / "a.lic", "--json"
+    )
+    printed = run("issue", "--private-key", key, *ISSUE, "--ttl", "1h", "--json")
+    # then
+    summary = json.loads(written.stdout)
+    assert summary == {
+        "output": str(tmp_path / "a.lic"),
+        "kid": kid,
+        "alg": "base64+ed25519",
+        "meta": {
+            "issued": "2026-03-01T09:30:00.000Z",
+            "expiry": "2026-03-01T10:30:00.000Z",
+            "ttl": 3600,
+        },
+    }
+    carried = json.loads(printed.stdout)
+    assert carried["license_file"] == (tmp_path / "a.lic").read_text()
+
+
 def test_an_encrypted_file_needs_its_license_key(tmp_path: Path) -> None:
     # given
     key, public, _ = make_key(tmp_path)
