@@ -61,7 +61,7 @@ class ProratedSpan:
     def days_text(self) -> str:
         """``"17 of 31 days"``, with the convention named when it is not calendar days."""
         text = f"{self.days_remaining} of {self.days_in_period} days"
-        if self.convention is ProrationConvention.THIRTY_DAY_MONTH:
+        if self.convention == ProrationConvention.THIRTY_DAY_MONTH:
             text += " counted as 30-day months"
         return text
 
@@ -92,7 +92,7 @@ def prorate(
             f"{period.start.isoformat()} to {period.end.isoformat()} (end exclusive)",
             field="at",
         )
-    if convention is ProrationConvention.THIRTY_DAY_MONTH:
+    if convention == ProrationConvention.THIRTY_DAY_MONTH:
         remaining = days_360(change_day, period.end, period.anchor_day)
         total = days_360(period.start, period.end, period.anchor_day)
     else:
