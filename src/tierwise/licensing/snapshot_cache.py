@@ -45,20 +45,18 @@ class SnapshotCache:
         Without ``now`` only the version is compared; pass ``now`` whenever the account may have
         time-bounded grants, overrides or a trial, so a boundary that passed is noticed.
         """
-        snapshot = self._entries.get(account_id)
-        if snapshot is None:
-            self.misses += 1
-            return None
-        stale = snapshot.version != version or (
-            now is not None and snapshot.valid_until is not None and now >= snapshot.valid_until
-        )
-        if stale:
-            del self._entries[account_id]
-            self.misses += 1
-            return None
-        self._entries.move_to_end(account_id)
-        self.hits += 1
-        return snapshot
+        entries = self._entries
+        snapshot = entries.get(account_id)
+        if snapshot is not None and snapshot.version == version:
+            until = snapshot.valid_until
+            if now is None or until is None or now < until:
+                entries.move_to_end(account_id)
+                self.hits += 1
+                return snapshot
+        if snapshot is not None:  # stale: drop it so the caller's fresh one replaces it
+            del entries[account_id]
+        self.misses += 1
+        return None
 
     def put(self, account_id: Hashable, snapshot: EntitlementSnapshot) -> None:
         """Remember ``snapshot`` for ``account_id``; past capacity the least recently used goes."""
