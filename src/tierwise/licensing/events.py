@@ -12,14 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from tierwise.licensing.timestamps import from_iso, to_iso
 
 __all__ = ["DomainEvent", "EventType", "Json", "JsonObject"]
 
-Json: TypeAlias = "dict[str, Json] | list[Json] | str | int | bool | None"
-JsonObject: TypeAlias = "dict[str, Json]"
+#: JSON-ready data (what ``json.dumps`` takes). Readers index into it freely, as with the result
+#: of ``json.loads``; producers build it from str, int, bool, None, lists and dicts only.
+Json: TypeAlias = Any
+JsonObject: TypeAlias = dict[str, Any]
 
 
 class EventType(StrEnum):
@@ -46,6 +48,9 @@ class EventType(StrEnum):
     SEAT_NOTICED = "seat.noticed"
     SEAT_RECLAIMED = "seat.reclaimed"
     SEAT_RESTORED = "seat.restored"
+    SEAT_NOTICE_LIFTED = "seat.notice_lifted"
+    GRANT_ADDED = "entitlement.grant_added"
+    OVERRIDE_ADDED = "entitlement.override_added"
 
 
 @dataclass(frozen=True, slots=True)

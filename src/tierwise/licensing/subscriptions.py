@@ -34,6 +34,7 @@ from tierwise.licensing.terms import (
     Trial,
 )
 from tierwise.licensing.timestamps import day_start, from_iso, to_iso
+from tierwise.pricing.periods import BillingPeriod
 
 __all__ = ["Due", "Subscription"]
 
@@ -104,8 +105,7 @@ class Subscription:
             items.append((self.revocation.reversible_until, Due.REVOCATION_FINAL))
         if self.in_force:
             items.append((day_start(self.term_end), Due.TERM_END))
-            if self.period_end < self.term_end:
-                items.append((day_start(self.period_end), Due.PERIOD_END))
+            items.append((day_start(self.period_end), Due.PERIOD_END))
         return sorted(items, key=lambda item: (item[0], _DUE_ORDER.index(item[1])))
 
     @property
@@ -133,29 +133,25 @@ class Subscription:
         account_id: str,
         terms: Terms,
         currency: str,
-        period: tuple[dt.date, dt.date],
-        term_end: dt.date,
+        period: BillingPeriod,
+        term: BillingPeriod,
         catalog_version: str,
         at: dt.datetime,
-        anchor_day: int | None = None,
         settings: Mapping[str, str] | None = None,
         auto_renew: bool = True,
     ) -> Subscription:
         """A new active subscription whose first period and contract term start together."""
-        start, end = period
-        if not start < end <= term_end:
-            raise InvalidInput("the first period must end after it starts, by the term end")
         subscription = cls(
             id=id,
             account_id=account_id,
             terms=terms,
             currency=currency,
             status=_S.ACTIVE,
-            period_start=start,
-            period_end=end,
-            billing_anchor_day=anchor_day or start.day,
-            term_start=start,
-            term_end=term_end,
+            period_start=period.start,
+            period_end=period.end,
+            billing_anchor_day=period.anchor_day,
+            term_start=term.start,
+            term_end=term.end,
             catalog_version=catalog_version,
             created_at=at,
             auto_renew=auto_renew,
@@ -170,8 +166,8 @@ class Subscription:
         terms: Terms,
         at: dt.datetime,
         *,
-        period: tuple[dt.date, dt.date] | None = None,
-        term: tuple[dt.date, dt.date] | None = None,
+        period: BillingPeriod | None = None,
+        term: BillingPeriod | None = None,
     ) -> None:
         """Apply new terms at once (IMMEDIATE timing). Supersedes a scheduled change."""
         self._require({_S.ACTIVE, _S.TRIALING}, "change")
@@ -206,8 +202,8 @@ class Subscription:
         self,
         at: dt.datetime,
         *,
-        period: tuple[dt.date, dt.date] | None = None,
-        term: tuple[dt.date, dt.date] | None = None,
+        period: BillingPeriod | None = None,
+        term: BillingPeriod | None = None,
     ) -> ScheduledChange:
         """Carry out the scheduled change whose time has come (``tick``)."""
         change = self.pending_change
@@ -252,8 +248,8 @@ class Subscription:
         terms: Terms,
         at: dt.datetime,
         *,
-        period: tuple[dt.date, dt.date] | None = None,
-        term: tuple[dt.date, dt.date] | None = None,
+        period: BillingPeriod | None = None,
+        term: BillingPeriod | None = None,
     ) -> None:
         """Make the trial plan the paid plan (``terms`` carry it); supersedes a scheduled change."""
         trial = self._running_trial()
@@ -328,13 +324,13 @@ class Subscription:
         self.canceled_at = at
 
     # -- periods and terms -----------------------------------------------------------------------
-    def start_next_period(self, period_end: dt.date) -> None:
+    def start_next_period(self, period: BillingPeriod) -> None:
         """Roll into the next billing period (``tick``), which starts where the last one ended."""
         self._require(_IN_FORCE, "start a period of")
-        start = self.period_end
-        if not start < period_end <= self.term_end:
-            raise InvalidInput("the next period must end after it starts, by the term end")
-        self.period_start, self.period_end = start, period_end
+        if period.start != self.period_end:
+            raise InvalidInput("the next period starts where the current one ends")
+        start, period_end = period.start, period.end
+        self._move_period(period, None)
         self._emit(
             EventType.PERIOD_STARTED,
             day_start(start),
@@ -346,22 +342,21 @@ class Subscription:
         self,
         at: dt.datetime,
         *,
-        term: tuple[dt.date, dt.date],
-        period: tuple[dt.date, dt.date] | None = None,
+        term: BillingPeriod,
+        period: BillingPeriod | None = None,
         term_years: int | None = None,
     ) -> None:
         """Start the next contract ``term`` (start, end); an expired subscription reactivates."""
-        self._require({_S.ACTIVE, _S.TRIALING, _S.EXPIRED}, "renew")
-        if term[1] <= self.term_end:
+        self._require(_IN_FORCE | {_S.EXPIRED}, "renew")
+        if term.end <= self.term_end:
             raise InvalidInput("a renewal must extend the term", field="term_end")
         if term_years is not None:
             self.terms = self.terms.with_changes(term_years=term_years)
         if self.status is _S.EXPIRED:
             self.status = _S.ACTIVE
-        self.term_start, self.term_end = term
-        self._move_period(period, None)
+        self._move_period(period, term)
         self._emit(
-            EventType.RENEWED, at, term_start=term[0].isoformat(), term_end=term[1].isoformat()
+            EventType.RENEWED, at, term_start=term.start.isoformat(), term_end=term.end.isoformat()
         )
 
     def expire(self, at: dt.datetime) -> None:
@@ -370,6 +365,16 @@ class Subscription:
         if at < day_start(self.term_end):
             raise TransitionNotAllowed("the term has not ended yet")
         self._end(_S.EXPIRED, day_start(self.term_end), EventType.EXPIRED)
+
+    # -- what belongs to the license -------------------------------------------------------------
+    def attach(self, event: EventType, at: dt.datetime, **data: Json) -> None:
+        """Record a change to something this license owns (a named seat, a grant).
+
+        It bumps the version like any transition, so two concurrent seat assignments cannot
+        both take the last free seat, and cached entitlement snapshots see the change.
+        """
+        self._require(_IN_FORCE, "change the seats or grants of")
+        self._emit(event, at, **data)
 
     # -- snapshots -------------------------------------------------------------------------------
     def snapshot(self) -> JsonObject:
@@ -449,14 +454,12 @@ class Subscription:
         elif self.suspension is not None and self.suspension.status_before is _S.TRIALING:
             self.suspension = Suspension(self.suspension.reason, self.suspension.at, _S.ACTIVE)
 
-    def _move_period(
-        self, period: tuple[dt.date, dt.date] | None, term: tuple[dt.date, dt.date] | None
-    ) -> None:
+    def _move_period(self, period: BillingPeriod | None, term: BillingPeriod | None) -> None:
         if term is not None:
-            self.term_start, self.term_end = term
+            self.term_start, self.term_end = term.start, term.end
         if period is not None:
-            self.period_start, self.period_end = period
-            self.billing_anchor_day = period[0].day
+            self.period_start, self.period_end = period.start, period.end
+            self.billing_anchor_day = period.anchor_day
 
     def _end(
         self, status: SubscriptionStatus, at: dt.datetime, event: EventType, **data: Json

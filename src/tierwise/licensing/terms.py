@@ -106,6 +106,8 @@ class ScheduledChange:
     effective_at: dt.datetime
     requested_at: dt.datetime
     terms: Terms | None = None  # the new terms of a CHANGE; None for a CANCEL
+    anchor_day: int | None = None  # billing anchor from the effective day on
+    term_start: dt.date | None = None  # contract term start from the effective day on
     quote: JsonObject | None = None  # the quote that priced it, as shown to the customer
 
     def as_dict(self) -> JsonObject:
@@ -114,6 +116,8 @@ class ScheduledChange:
             "effective_at": to_iso(self.effective_at),
             "requested_at": to_iso(self.requested_at),
             "terms": self.terms.as_dict() if self.terms else None,
+            "anchor_day": self.anchor_day,
+            "term_start": self.term_start.isoformat() if self.term_start else None,
             "quote": self.quote,
         }
 
@@ -125,6 +129,8 @@ class ScheduledChange:
             effective_at=from_iso(data["effective_at"]),
             requested_at=from_iso(data["requested_at"]),
             terms=Terms.from_dict(terms) if terms else None,
+            anchor_day=data.get("anchor_day"),
+            term_start=dt.date.fromisoformat(t) if (t := data.get("term_start")) else None,
             quote=data.get("quote"),
         )
 

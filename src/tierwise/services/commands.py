@@ -116,7 +116,9 @@ class StartTrial(SubscriptionCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class ConvertTrial(SubscriptionCommand):
-    pass
+    """Buy the tried plan; ``seats`` when the plan needs more than the subscription has."""
+
+    seats: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -72,7 +72,8 @@ class MemoryUnitOfWork(ports.UnitOfWork):
             committed = self._store.tables
             for sub_id in self._written:
                 current = committed.subscriptions.get(sub_id)
-                expected = self._loaded.get(sub_id)
+                base = self._base.subscriptions.get(sub_id)
+                expected = None if base is None else base["version"]
                 if current is not None and current["version"] != expected:
                     raise ConcurrentChange(
                         f"subscription {sub_id} was changed by someone else; reload and retry",
@@ -84,9 +85,6 @@ class MemoryUnitOfWork(ports.UnitOfWork):
             _merge(committed, self._base, self._work)
             self._store.commits += 1
         self._base = copy.deepcopy(self._work)
-        self._loaded.update(
-            {s: int(str(self._work.subscriptions[s]["version"])) for s in self._written}
-        )
         self._written.clear()
 
     def rollback(self) -> None:

@@ -1,0 +1,138 @@
+"""The bridge from the ledger to the quote engine: subscription in, quote and new dates out.
+
+A change's timing and money come only from :func:`tierwise.pricing.quotes.quote_change`, under
+the subscription's own catalog version (its price lock). The quote's ``subscription_after`` says
+where the new billing period and contract term start; these helpers turn it into the dates the
+aggregate stores.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tierwise.catalog.model import CatalogVersion
+from tierwise.licensing.events import Json, JsonObject
+from tierwise.licensing.subscriptions import Subscription
+from tierwise.licensing.terms import Terms
+from tierwise.money import Money
+from tierwise.pricing.periods import BillingPeriod, billing_period, contract_term
+from tierwise.pricing.quotes import CurrentSubscription, ProposedChange, Quote, quote_change
+from tierwise.pricing.recurring import (
+    Configuration,
+    RecurringPrice,
+    price_configuration,
+    recurring_price_of,
+)
+from tierwise.services.context import LedgerContext
+
+__all__ = [
+    "current_of",
+    "opening_quote",
+    "period_after",
+    "price_lock",
+    "quote_for",
+    "recurring_dict",
+    "term_after",
+    "terms_after",
+]
+
+
+def price_lock(context: LedgerContext, subscription: Subscription) -> CatalogVersion:
+    """The catalog version the subscription was sold under."""
+    return context.catalog.version(subscription.catalog_version)
+
+
+def current_of(subscription: Subscription) -> CurrentSubscription:
+    """The quote engine's view of the subscription as it is."""
+    terms = subscription.terms
+    return CurrentSubscription(
+        plan=terms.plan,
+        interval=terms.interval,
+        currency=subscription.currency,
+        period_start=subscription.period_start,
+        seats=terms.seats,
+        add_ons=terms.add_ons,
+        anchor_day=subscription.billing_anchor_day,
+        term_years=terms.term_years,
+        term_start=subscription.term_start,
+    )
+
+
+def quote_for(
+    context: LedgerContext, subscription: Subscription, change: ProposedChange, at: dt.datetime
+) -> Quote:
+    return quote_change(price_lock(context, subscription), current_of(subscription), change, at)
+
+
+def terms_after(quote: Quote) -> Terms:
+    after = quote.subscription_after
+    return Terms(
+        plan=after.plan,
+        interval=after.interval,
+        seats=after.seats,
+        add_ons=after.add_ons,
+        term_years=after.term_years,
+    )
+
+
+def period_after(quote: Quote) -> BillingPeriod:
+    """The billing period the subscription is in once the quoted change is made."""
+    after = quote.subscription_after
+    return billing_period(after.period_start, after.interval, after.anchor_day)
+
+
+def term_after(quote: Quote) -> BillingPeriod:
+    """The contract term the subscription is in once the quoted change is made."""
+    after = quote.subscription_after
+    return contract_term(after.term_start or after.period_start, after.term_years)
+
+
+def recurring_dict(recurring: RecurringPrice) -> JsonObject:
+    """A recurring price in the quote's JSON shape (amounts as decimal strings)."""
+    return {
+        "interval": recurring.interval.value,
+        "per_period": recurring.per_period.to_str(),
+        "before_discounts": recurring.before_discounts.to_str(),
+        "monthly": recurring.monthly.to_str(),
+        "annual": recurring.annual.to_str(),
+        "savings": recurring.savings.to_str(),
+        "savings_percent": format(recurring.savings_percent, "f"),
+        "list_monthly": None if recurring.list_monthly is None else recurring.list_monthly.to_str(),
+    }
+
+
+def opening_quote(
+    version: CatalogVersion, terms: Terms, currency: str, period: BillingPeriod, at: dt.datetime
+) -> JsonObject:
+    """The money of a new subscription: one full first period of every item, due now.
+
+    Priced by the same configuration pricing as every quote, so the first invoice and a later
+    change quote agree on what one period of each item costs.
+    """
+    configuration = Configuration(
+        terms.plan, terms.add_ons, terms.seats, terms.interval, terms.term_years
+    )
+    priced = price_configuration(version, configuration, currency)
+    recurring = recurring_price_of(version, configuration, currency)
+    lines: list[Json] = [
+        {
+            "kind": "charge",
+            "item": item.key,
+            "description": f"{item.name}, {period.start.isoformat()} to {period.end.isoformat()}",
+            "period_start": period.start.isoformat(),
+            "period_end": period.end.isoformat(),
+            "amount": Money(item.amount, currency).to_str(),
+        }
+        for item in priced.items
+    ]
+    return {
+        "timing": "immediate",
+        "effective_at": at.isoformat(),
+        "lines": lines,
+        "net": priced.amount.to_str(),
+        "due_now": priced.amount.to_str(),
+        "credit_balance": Money.zero(currency).to_str(),
+        "recurring": recurring_dict(recurring),
+        "currency": currency,
+        "catalog_version": version.version,
+    }
