@@ -4,16 +4,17 @@ A metered entitlement ("25,000 automation runs") is a budget for one window; the
 again at the next one. Calendar windows are in UTC. Billing-period windows follow the
 subscription's billing anchor day: with anchor 31 the periods run Jan 31 → Feb 28 → Mar 31, the day
 clamped to the length of each month (Feb 29 in a leap year), at the time of day the subscription's
-periods start.
+periods start. The calendar arithmetic is :func:`tierwise.pricing.periods.add_months`, the same
+the billing periods use, so a meter window and a billing period never disagree.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from tierwise.catalog.model import ResetPeriod
 from tierwise.errors import InvalidInput
+from tierwise.pricing.periods import add_months, check_anchor_day
 
 __all__ = ["meter_window"]
 
@@ -34,8 +35,7 @@ def meter_window(
     for name, value in (("period_start", period_start), ("now", now)):
         if value.tzinfo is None or value.utcoffset() is None:
             raise InvalidInput(f"{name} must be a timezone-aware datetime (UTC)", field=name)
-    if not 1 <= anchor_day <= 31:
-        raise InvalidInput("the billing anchor day is between 1 and 31", field="anchor_day")
+    check_anchor_day(anchor_day)
     if interval_months < 1:
         raise InvalidInput("a billing interval is at least one month", field="interval_months")
     utc_now = now.astimezone(dt.UTC)
@@ -55,10 +55,7 @@ def _month_start(first: dt.datetime, months: int) -> dt.datetime:
 
 def _anchor_date(origin: dt.datetime, anchor_day: int, months: int) -> dt.datetime:
     """The anchor day ``months`` after ``origin``'s month (clamped), at ``origin``'s time of day."""
-    index = origin.year * 12 + origin.month - 1 + months
-    year, month = index // 12, index % 12 + 1
-    day = min(anchor_day, calendar.monthrange(year, month)[1])
-    return origin.replace(year=year, month=month, day=day)
+    return dt.datetime.combine(add_months(origin.date(), months, anchor_day), origin.timetz())
 
 
 def _billing_window(
