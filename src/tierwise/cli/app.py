@@ -12,7 +12,11 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from tierwise.cli.catalog import catalog_app
+from tierwise.cli.demo import demo
+from tierwise.cli.license import license_app
 from tierwise.cli.output import USAGE_ERROR, report_error
+from tierwise.cli.quote import quote
 from tierwise.errors import TierwiseError
 
 __all__ = ["app", "main"]
@@ -37,6 +41,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+app.add_typer(catalog_app, name="catalog")
+app.command("quote")(quote)
+app.command("demo")(demo)
+app.add_typer(license_app, name="license", help="Issue and verify signed offline license files.")
 
 
 def main() -> None:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 
 from tierwise.errors import CatalogInvalid, TierwiseError
 
-__all__ = ["USAGE_ERROR", "console", "error_console", "print_json", "report_error"]
+__all__ = ["USAGE_ERROR", "JsonOption", "console", "error_console", "print_json", "report_error"]
 
 #: Exit status for bad input: the command did nothing.
 USAGE_ERROR = 2
+
+#: The ``--json`` flag every command that prints results accepts.
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable object.")]
 
 console = Console(highlight=False)
 error_console = Console(stderr=True, highlight=False)
