@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Final, Literal
 
 from tierwise.catalog.model import FeatureKind
-from tierwise.licensing.decisions import CheckDecision, Reason, UpsellHint
+from tierwise.licensing.check_decisions import CheckDecision, Reason, UpsellHint
 from tierwise.licensing.entitlement_sources import (
     UNLIMITED,
     EntitlementSources,

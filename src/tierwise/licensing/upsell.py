@@ -30,7 +30,7 @@ from typing import Literal
 
 from tierwise.catalog.model import Entitlement, PriceBasis, Pricing, TiersMode
 from tierwise.catalog.versions import plan_of
-from tierwise.licensing.decisions import UpsellHint
+from tierwise.licensing.check_decisions import UpsellHint
 from tierwise.licensing.entitlement_sources import (
     UNLIMITED,
     EntitlementSources,
