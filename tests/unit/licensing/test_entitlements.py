@@ -469,3 +469,14 @@ def test_time_must_be_timezone_aware_and_windows_well_formed() -> None:
         starter(currency="GBP")
     with pytest.raises(InvalidInput):
         starter(seats=0)
+
+
+def test_during_a_trial_the_trial_plans_soft_limit_applies() -> None:
+    # given: starter trying pro; pro has 200 projects, nudge 90 %, grace 20 %
+    snapshot = resolve_entitlements(starter(trial_plan="pro", trial_ends=NOW + DAY), NOW)
+    # when
+    projects = snapshot.entitlements["projects"]
+    # then: zone from 200 x 0.9 = 180, allowed up to 200 x 1.2 = 240
+    assert (projects.value, projects.nudge_threshold, projects.grace_cap) == (200, 180, 240)
+    assert check(snapshot, "projects", 239, 1).reason is Reason.IN_GRACE  # 240
+    assert check(snapshot, "projects", 240, 1).reason is Reason.LIMIT_REACHED  # 241
