@@ -38,7 +38,12 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Final
 
-from tierwise.catalog.model import BillingInterval, CatalogVersion, ChangeTiming
+from tierwise.catalog.model import (
+    BillingInterval,
+    CatalogVersion,
+    ChangeTiming,
+    ProrationConvention,
+)
 from tierwise.errors import InvalidInput, OutsidePeriod
 from tierwise.money import Money, minor_units
 from tierwise.pricing.change_policy import (
@@ -55,7 +60,9 @@ from tierwise.pricing.periods import (
     contract_years,
     is_billing_date,
 )
+from tierwise.pricing.pricebook import PriceBook, price_book
 from tierwise.pricing.proration import ProratedSpan, prorate
+from tierwise.pricing.quote_json import quote_as_dict
 from tierwise.pricing.recurring import (
     Configuration,
     ItemPrice,
@@ -169,7 +176,7 @@ class Quote:
 
     def as_dict(self) -> dict[str, Any]:
         """The quote as the JSON object of the CLI contract (see ``docs/quotes.md``)."""
-        return _quote_dict(self)
+        return quote_as_dict(self)
 
     def to_json(self) -> str:
         """:meth:`as_dict` as JSON text."""
@@ -177,9 +184,45 @@ class Quote:
 
 
 # -- building ---------------------------------------------------------------------------------
+#
+# A quote splits into what does not depend on the day (the priced configurations, the policy's
+# answer, the recurring price, the wording of each line) and what does (the period, the fraction,
+# the amounts). The first part is cached per catalog version and configuration pair; the calendar
+# facts (a period's bounds, the share left after a day) are memoized pure arithmetic; the money
+# lines are computed for every quote.
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _LineTemplate:
+    """A line before its days are known: the item's billed price for one period, and its words."""
+
+    kind: LineKind
+    item: str
+    billed: Decimal
+    label: str
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class _ChangePlan:
+    """Everything about a change that does not depend on the day."""
+
+    after: Configuration
+    rule: ChangeRule
+    new: PricedConfiguration
+    recurring: RecurringPrice
+    combined_percent: Decimal
+    needs_approval: bool
+    new_period_starts: bool
+    term_changes: bool
+    credits: tuple[_LineTemplate, ...]
+    charges: tuple[_LineTemplate, ...]
+    quantum: Decimal
+    zero: Money
 
 
 def _utc(at: dt.datetime) -> dt.datetime:
+    if at.tzinfo is dt.UTC:
+        return at
     if at.tzinfo is None or at.utcoffset() is None:
         raise InvalidInput(
             "at must be a timezone-aware datetime (a date alone means 00:00 UTC)", field="at"
@@ -193,46 +236,127 @@ def _check_term(years: int, field: str) -> int:
     return years
 
 
-def _quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_units(currency))
+def _off(item: ItemPrice) -> str:
+    return f", {item.percent_off}% off" if item.percent_off else ""
 
 
-def _line(
-    kind: LineKind, item: ItemPrice, span: ProratedSpan, billed: str, currency: str
-) -> QuoteLine | None:
-    amount = (item.amount * span.fraction).quantize(_quantum(currency), ROUND_HALF_UP)
-    if not amount:
-        return None
-    off = f", {item.percent_off}% off" if item.percent_off else ""
-    days = f"{span.start.isoformat()} to {span.end.isoformat()} ({span.days_text()})"
-    if kind is LineKind.CREDIT:
-        description = f"Unused time on {item.name}{off}, {days}"
-        amount = -amount
-    else:
-        description = f"{item.name}{billed}{off}, {days}"
-    return QuoteLine(kind, item.key, description, span.start, span.end, Money(amount, currency))
+def _templates(
+    old: PricedConfiguration, new: PricedConfiguration, new_period_starts: bool
+) -> tuple[tuple[_LineTemplate, ...], tuple[_LineTemplate, ...]]:
+    """Credits for old items whose billed price changes, charges for their replacements.
 
-
-def _immediate_lines(
-    old: PricedConfiguration,
-    new: PricedConfiguration,
-    old_span: ProratedSpan,
-    new_span: ProratedSpan,
-    new_period_starts: bool,
-) -> tuple[QuoteLine, ...]:
-    currency = old.currency
+    Items billed the same before and after get no lines; when a new period starts, all do.
+    """
     credits = []
-    charges = []
     for item in old.items:
         kept = new.item(item.key)
         if new_period_starts or kept is None or kept.amount != item.amount:
-            credits.append(_line(LineKind.CREDIT, item, old_span, "", currency))
+            label = f"Unused time on {item.name}{_off(item)}"
+            credits.append(_LineTemplate(LineKind.CREDIT, item.key, item.amount, label))
     billed = f", {_BILLED[new.configuration.interval]}" if new_period_starts else ""
+    charges = []
     for item in new.items:
         kept = old.item(item.key)
         if new_period_starts or kept is None or kept.amount != item.amount:
-            charges.append(_line(LineKind.CHARGE, item, new_span, billed, currency))
-    return tuple(line for line in (*credits, *charges) if line is not None)
+            label = f"{item.name}{billed}{_off(item)}"
+            charges.append(_LineTemplate(LineKind.CHARGE, item.key, item.amount, label))
+    return tuple(credits), tuple(charges)
+
+
+@lru_cache(maxsize=8192)
+def _plan_change(
+    book: PriceBook,
+    plan: str,
+    add_ons: tuple[str, ...],
+    seats: int,
+    interval: BillingInterval,
+    term_years: int,
+    renewal: bool,
+    currency: str,
+    change: ProposedChange,
+) -> _ChangePlan:
+    version = book.version
+    _check_term(term_years, "term_years")
+    before = Configuration(plan, add_ons, seats, interval, term_years, renewal)
+    after = Configuration(
+        plan if change.to_plan is None else change.to_plan,
+        add_ons if change.to_add_ons is None else change.to_add_ons,
+        seats if change.to_seats is None else change.to_seats,
+        interval if change.to_interval is None else change.to_interval,
+        term_years
+        if change.term_years is None
+        else _check_term(change.term_years, "to_term_years"),
+        renewal,
+    )
+    old = price_configuration(version, before, currency)
+    new = price_configuration(version, after, currency, prefix="to_")
+    kind = classify_change(
+        version,
+        from_plan=before.plan,
+        to_plan=after.plan,
+        from_interval=before.interval,
+        to_interval=after.interval,
+        from_term_years=before.term_years,
+        to_term_years=after.term_years,
+    )
+    rule = require_allowed(timing_for(version, kind))
+    new_period_starts = after.interval is not before.interval
+    credits, charges = _templates(old, new, new_period_starts)
+    combined = combined_percent(new.rates)
+    return _ChangePlan(
+        after=after,
+        rule=rule,
+        new=new,
+        recurring=recurring_price_of(version, after, currency, prefix="to_"),
+        combined_percent=combined,
+        needs_approval=combined > version.discounts.max_without_approval_percent,
+        new_period_starts=new_period_starts,
+        term_changes=after.term_years != before.term_years,
+        credits=credits,
+        charges=charges,
+        quantum=Decimal(1).scaleb(-minor_units(currency)),
+        zero=Money(_ZERO, currency),
+    )
+
+
+@lru_cache(maxsize=65536)
+def _period(start: dt.date, interval: BillingInterval, anchor_day: int) -> BillingPeriod:
+    return billing_period(start, interval, anchor_day)
+
+
+@lru_cache(maxsize=65536)
+def _span(
+    period: BillingPeriod, day: dt.date, convention: ProrationConvention
+) -> tuple[ProratedSpan, str]:
+    span = prorate(period, day, convention)
+    text = f"{span.start.isoformat()} to {span.end.isoformat()} ({span.days_text()})"
+    return span, text
+
+
+def _lines(
+    templates: tuple[_LineTemplate, ...],
+    span: ProratedSpan,
+    text: str,
+    quantum: Decimal,
+    currency: str,
+    into: list[QuoteLine],
+) -> None:
+    for template in templates:
+        amount = (template.billed * span.fraction).quantize(quantum, ROUND_HALF_UP)
+        if not amount:
+            continue
+        if template.kind is LineKind.CREDIT:
+            amount = -amount
+        into.append(
+            QuoteLine(
+                template.kind,
+                template.item,
+                f"{template.label}, {text}",
+                span.start,
+                span.end,
+                Money(amount, currency),
+            )
+        )
 
 
 @lru_cache(maxsize=8192)
@@ -270,181 +394,77 @@ def quote_change(
     moment = _utc(at)
     day = moment.date()
     currency = current.currency
-    _check_term(current.term_years, "term_years")
     anchor = current.period_start.day if current.anchor_day is None else current.anchor_day
-    period = billing_period(current.period_start, current.interval, anchor)
-    if not period.contains(day):
+    period = _period(current.period_start, current.interval, anchor)
+    if not period.start <= day < period.end:
         raise OutsidePeriod(
             f"at {day.isoformat()} is outside the current billing period "
             f"{period.start.isoformat()} to {period.end.isoformat()} (end exclusive)",
             field="at",
         )
-    before = Configuration(
+    plan = _plan_change(
+        price_book(version),
         current.plan,
         current.add_ons,
         current.seats,
         current.interval,
         current.term_years,
         current.renewal,
+        currency,
+        change,
     )
-    after = Configuration(
-        current.plan if change.to_plan is None else change.to_plan,
-        current.add_ons if change.to_add_ons is None else change.to_add_ons,
-        current.seats if change.to_seats is None else change.to_seats,
-        current.interval if change.to_interval is None else change.to_interval,
-        current.term_years
-        if change.term_years is None
-        else _check_term(change.term_years, "to_term_years"),
-        current.renewal,
-    )
-    old = price_configuration(version, before, currency)
-    new = price_configuration(version, after, currency, prefix="to_")
-    kind = classify_change(
-        version,
-        from_plan=before.plan,
-        to_plan=after.plan,
-        from_interval=before.interval,
-        to_interval=after.interval,
-        from_term_years=before.term_years,
-        to_term_years=after.term_years,
-    )
-    rule = require_allowed(timing_for(version, kind))
+    after = plan.after
     term_start = current.period_start if current.term_start is None else current.term_start
-    term_changes = after.term_years != before.term_years
-    lines: tuple[QuoteLine, ...] = ()
-    if rule.timing is ChangeTiming.IMMEDIATE:
+    lines: list[QuoteLine] = []
+    if plan.rule.timing is ChangeTiming.IMMEDIATE:
         convention = version.changes.proration
-        old_span = prorate(period, day, convention)
-        new_period_starts = after.interval is not before.interval
-        new_period: BillingPeriod = (
-            billing_period(day, after.interval) if new_period_starts else period
-        )
-        new_span = prorate(new_period, day, convention) if new_period_starts else old_span
-        lines = _immediate_lines(old, new, old_span, new_span, new_period_starts)
+        old_span, old_text = _span(period, day, convention)
+        _lines(plan.credits, old_span, old_text, plan.quantum, currency, lines)
+        if plan.new_period_starts:
+            new_period = _period(day, after.interval, day.day)
+            new_span, new_text = _span(new_period, day, convention)
+        else:
+            new_period, new_span, new_text = period, old_span, old_text
+        _lines(plan.charges, new_span, new_text, plan.quantum, currency, lines)
         effective_at = moment
         next_start, next_anchor = new_period.start, new_period.anchor_day
-        next_term_start = day if term_changes else term_start
+        next_term_start = day if plan.term_changes else term_start
     else:
         effective_day = period.end
-        if term_changes:
-            effective_day = max(effective_day, contract_term(term_start, before.term_years).end)
+        if plan.term_changes:
+            effective_day = max(effective_day, contract_term(term_start, current.term_years).end)
         effective_at = dt.datetime.combine(effective_day, dt.time(0), tzinfo=dt.UTC)
         next_start = effective_day
         next_anchor = anchor if is_billing_date(effective_day, anchor) else effective_day.day
-        next_term_start = effective_day if term_changes else term_start
-    net_amount = sum((line.amount.amount for line in lines), _ZERO)
-    zero = Money(_ZERO, currency)
-    net = Money(net_amount, currency)
-    subscription_after = CurrentSubscription(
-        plan=after.plan,
-        interval=after.interval,
-        currency=currency,
-        period_start=next_start,
-        seats=after.seats,
-        add_ons=tuple(dict.fromkeys(after.add_ons)),
-        anchor_day=next_anchor,
-        term_years=after.term_years,
-        term_start=next_term_start,
-        renewal=current.renewal,
-    )
+        next_term_start = effective_day if plan.term_changes else term_start
+    net_amount = sum([line.amount.amount for line in lines], _ZERO)
+    zero = plan.zero
+    net = Money(net_amount, currency) if lines else zero
     return Quote(
-        timing=rule.timing,
+        timing=plan.rule.timing,
         effective_at=effective_at,
-        rule=rule,
-        lines=lines,
+        rule=plan.rule,
+        lines=tuple(lines),
         net=net,
         due_now=net if net_amount > 0 else zero,
         credit_balance=-net if net_amount < 0 else zero,
-        recurring=recurring_price_of(version, after, currency, prefix="to_"),
-        discounts=new.discounts,
-        combined_discount_percent=combined_percent(new.rates),
-        needs_approval=combined_percent(new.rates) > version.discounts.max_without_approval_percent,
-        price_path=_price_path(new, next_term_start, after.term_years),
+        recurring=plan.recurring,
+        discounts=plan.new.discounts,
+        combined_discount_percent=plan.combined_percent,
+        needs_approval=plan.needs_approval,
+        price_path=_price_path(plan.new, next_term_start, after.term_years),
         currency=currency,
         catalog_version=version.version,
-        subscription_after=subscription_after,
+        subscription_after=CurrentSubscription(
+            plan=after.plan,
+            interval=after.interval,
+            currency=currency,
+            period_start=next_start,
+            seats=after.seats,
+            add_ons=tuple(dict.fromkeys(after.add_ons)),
+            anchor_day=next_anchor,
+            term_years=after.term_years,
+            term_start=next_term_start,
+            renewal=current.renewal,
+        ),
     )
-
-
-# -- the JSON shape ---------------------------------------------------------------------------
-
-
-def _percent(value: Decimal) -> str:
-    return format(value, "f")
-
-
-def _discount_dict(discount: AppliedDiscount) -> dict[str, Any]:
-    return {
-        "policy": discount.policy,
-        "reason": discount.reason,
-        "percent": _percent(discount.percent),
-        "amount": discount.amount.to_str(),
-    }
-
-
-def _quote_dict(quote: Quote) -> dict[str, Any]:
-    recurring = quote.recurring
-    after = quote.subscription_after
-    return {
-        "timing": quote.timing.value,
-        "effective_at": quote.effective_at.isoformat(),
-        "rule": {
-            "source": quote.rule.source,
-            "explanation": quote.rule.explanation(),
-            "direction": quote.rule.kind.direction.value,
-            "interval_change": quote.rule.kind.interval_change.value,
-            "term_change": quote.rule.kind.term_change.value,
-        },
-        "lines": [
-            {
-                "kind": line.kind.value,
-                "item": line.item,
-                "description": line.description,
-                "period_start": line.period_start.isoformat(),
-                "period_end": line.period_end.isoformat(),
-                "amount": line.amount.to_str(),
-            }
-            for line in quote.lines
-        ],
-        "net": quote.net.to_str(),
-        "due_now": quote.due_now.to_str(),
-        "credit_balance": quote.credit_balance.to_str(),
-        "recurring": {
-            "interval": recurring.interval.value,
-            "per_period": recurring.per_period.to_str(),
-            "before_discounts": recurring.before_discounts.to_str(),
-            "monthly": recurring.monthly.to_str(),
-            "annual": recurring.annual.to_str(),
-            "savings": recurring.savings.to_str(),
-            "savings_percent": _percent(recurring.savings_percent),
-            "list_monthly": None
-            if recurring.list_monthly is None
-            else recurring.list_monthly.to_str(),
-        },
-        "discounts": [_discount_dict(d) for d in quote.discounts],
-        "combined_discount_percent": _percent(quote.combined_discount_percent),
-        "needs_approval": quote.needs_approval,
-        "price_path": [
-            {
-                "year": year.year,
-                "start": year.start.isoformat(),
-                "end": year.end.isoformat(),
-                "amount": year.amount.to_str(),
-                "before_discounts": year.before_discounts.to_str(),
-                "discounts": [_discount_dict(d) for d in year.discounts],
-            }
-            for year in quote.price_path
-        ],
-        "currency": quote.currency,
-        "catalog_version": quote.catalog_version,
-        "subscription_after": {
-            "plan": after.plan,
-            "interval": after.interval.value,
-            "seats": after.seats,
-            "add_ons": list(after.add_ons),
-            "period_start": after.period_start.isoformat(),
-            "anchor_day": after.anchor_day,
-            "term_years": after.term_years,
-            "term_start": None if after.term_start is None else after.term_start.isoformat(),
-        },
-    }
