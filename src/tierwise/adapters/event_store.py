@@ -1,0 +1,484 @@
+"""The local event store: raw usage events in one DuckDB file, deduplicated on (source, id).
+
+Layout and format
+    ``<data dir>/events.duckdb`` holds the table ``usage_events`` (one row per accepted event:
+    ``source``, ``id``, ``type``, ``account``, ``subject``, ``time``, ``properties`` as JSON text,
+    ``received_at``; times are ``TIMESTAMPTZ`` in UTC). A DuckDB table rather than a directory of
+    Parquet files because ingest arrives in many small batches: a table takes each batch in one
+    ACID transaction and stays compact, whereas each small batch would be a new Parquet file to
+    compact later. DuckDB (and Ibis on DuckDB) read the table directly; for Spark and other
+    engines :meth:`EventStore.export_parquet` writes a Hive-partitioned Parquet dataset
+    (``month=YYYY-MM/*.parquet``, UTC timestamps) that they read as-is.
+
+Exactly once
+    An event is stored only when no stored event has the same ``(source, id)``; within one batch
+    the first occurrence wins. The check and the write are one transaction: a batch that fails
+    anywhere stores nothing, and its retry counts every event once. Same key means same event,
+    whatever the payload (the CloudEvents rule); later copies are counted as ``duplicates``.
+
+Processes and threads
+    DuckDB lets one process open a database file for writing (others may only read, and only
+    while no process writes). The API server process opens the store once at start-up and owns
+    the writer for its lifetime; its threads share that :class:`EventStore`, whose writes are
+    serialised by a lock and whose reads each use their own cursor. A second process — such as
+    ``tierwise events import`` while the server runs — gets
+    :class:`~tierwise.errors.EventStoreUnavailable` instead of waiting; run the import before
+    starting the server, or send the events through the API. Readers in other processes use the
+    Parquet export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+from tierwise.catalog.model import Aggregation, Meter
+from tierwise.errors import EventStoreUnavailable, InvalidInput
+from tierwise.usage.events import UsageEvent
+from tierwise.usage.meters import MeterTotal, Quantity, Window
+
+__all__ = [
+    "EVENTS_FILE",
+    "AppendResult",
+    "EventStore",
+    "StoreStats",
+    "insert_new_events",
+]
+
+#: The database file's name inside the data directory.
+EVENTS_FILE = "events.duckdb"
+#: Rows staged per round trip when appending Python events.
+CHUNK = 20_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS usage_events (
+    source VARCHAR NOT NULL,
+    id VARCHAR NOT NULL,
+    type VARCHAR NOT NULL,
+    account VARCHAR,
+    subject VARCHAR,
+    time TIMESTAMPTZ NOT NULL,
+    properties VARCHAR NOT NULL,
+    received_at TIMESTAMPTZ NOT NULL
+)
+"""
+
+_STAGE = """
+CREATE OR REPLACE TEMP TABLE incoming (
+    seq BIGINT, source VARCHAR, id VARCHAR, type VARCHAR, account VARCHAR, subject VARCHAR,
+    time TIMESTAMPTZ, properties VARCHAR, received_at TIMESTAMPTZ
+)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """What one batch did: events stored, and events already known (by ``(source, id)``)."""
+
+    inserted: int
+    duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    events: int
+    accounts: int
+    sources: int
+    first_time: dt.datetime | None
+    last_time: dt.datetime | None
+    types: dict[str, int]
+
+
+def insert_new_events(
+    con: duckdb.DuckDBPyConnection, staged: str, *, valid: str = "TRUE"
+) -> AppendResult:
+    """Insert the rows of the staged table that are new, as one set-based statement.
+
+    ``staged`` has the store's columns plus ``seq`` (the row's position, for "first wins"
+    within the batch); ``valid`` is a predicate on it selecting the rows to consider. Duplicates
+    inside the batch are found by grouping on a 64-bit hash first (cheap), then exactly on the
+    keys of the few colliding rows. Runs inside the caller's transaction.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE batch_repeats AS
+        SELECT source, id, min(seq) AS keep FROM {staged}
+        WHERE ({valid}) AND hash(source, id) IN (
+            SELECT hash(source, id) FROM {staged} WHERE ({valid})
+            GROUP BY 1 HAVING count(*) > 1)
+        GROUP BY source, id HAVING count(*) > 1
+        """
+    )
+    candidates = _scalar(con, f"SELECT count(*) FROM {staged} WHERE ({valid})")
+    inserted = _scalar(
+        con,
+        f"""
+        INSERT INTO usage_events
+        SELECT s.source, s.id, s.type, s.account, s.subject, s.time, s.properties, s.received_at
+        FROM {staged} s
+        ANTI JOIN usage_events e ON e.source = s.source AND e.id = s.id
+        ANTI JOIN batch_repeats r ON r.source = s.source AND r.id = s.id AND r.keep <> s.seq
+        WHERE ({valid})
+        """,
+    )
+    con.execute("DROP TABLE batch_repeats")
+    return AppendResult(inserted=inserted, duplicates=candidates - inserted)
+
+
+class EventStore:
+    """Append-only raw usage events with exactly-once deduplication and meter totals.
+
+    Open it with :meth:`open` on the data directory; close it (or use it as a context manager)
+    so that DuckDB checkpoints and releases the file lock.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            if not read_only:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as error:
+            raise _unavailable(path, error) from None
+        self._con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self._con.execute(_SCHEMA)
+
+    @classmethod
+    def open(cls, data_dir: Path, *, read_only: bool = False) -> EventStore:
+        """The store of a data directory (``<data_dir>/events.duckdb``), created if missing."""
+        return cls(Path(data_dir) / EVENTS_FILE, read_only=read_only)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing --------------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction on this process's writer: commits on success, else rolls back."""
+        with self._lock:
+            con = self._con.cursor()
+            try:
+                con.execute("SET TimeZone = 'UTC'")
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    yield con
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+                con.execute("COMMIT")
+            finally:
+                con.close()
+
+    def append(self, events: Iterable[UsageEvent]) -> AppendResult:
+        """Store the events not seen before, all or nothing.
+
+        ``events`` is consumed in chunks inside one transaction, so a stream that fails part-way
+        (a producer error, a bad event) leaves the store as it was.
+        """
+        with self.transaction() as con:
+            con.execute(_STAGE)
+            seq = 0
+            for chunk in _chunks(events, CHUNK):
+                _stage(con, chunk, seq)
+                seq += len(chunk)
+            result = insert_new_events(con, "incoming")
+            con.execute("DROP TABLE incoming")
+            return result
+
+    # -- reading --------------------------------------------------------------------------------
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own, so that threads can read while another writes."""
+        con = self._con.cursor()
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.close()
+
+    def count(self) -> int:
+        with self.reader() as con:
+            return _scalar(con, "SELECT count(*) FROM usage_events")
+
+    def events(
+        self, *, account: str | None = None, window: Window | None = None
+    ) -> list[UsageEvent]:
+        """Stored events (optionally of one account, inside a window), ordered by time and key."""
+        where: list[str] = ["TRUE"]
+        params: list[object] = []
+        if account is not None:
+            where.append("account = ?")
+            params.append(account)
+        if window is not None:
+            where.append("time >= ? AND time < ?")
+            params += [window.start, window.end]
+        with self.reader() as con:
+            rows = con.execute(
+                "SELECT source, id, type, account, subject, epoch_us(time), properties, "
+                f"epoch_us(received_at) FROM usage_events WHERE {' AND '.join(where)} "
+                "ORDER BY time, source, id",
+                params,
+            ).fetchall()
+        return [
+            UsageEvent(
+                source=source,
+                id=id_,
+                type=type_,
+                account=account_,
+                subject=subject,
+                time=_from_us(time_us),
+                properties=json.loads(properties),
+                received_at=_from_us(received_us),
+            )
+            for source, id_, type_, account_, subject, time_us, properties, received_us in rows
+        ]
+
+    def meter_totals(
+        self, meter: Meter, window: Window, *, accounts: Sequence[str] | None = None
+    ) -> dict[str, MeterTotal]:
+        """Each account's meter value over ``window`` — the same rules as
+        :func:`tierwise.usage.meters.measure_by_account`, computed in SQL over the raw events."""
+        rows = self._totals(meter, window, accounts, period=None)
+        return {account: total for account, _, total in rows}
+
+    def meter_totals_by_period(
+        self,
+        meter: Meter,
+        window: Window,
+        *,
+        period: Literal["month", "year"] = "month",
+        accounts: Sequence[str] | None = None,
+    ) -> dict[tuple[str, dt.datetime], MeterTotal]:
+        """Totals per account and calendar period (UTC) inside ``window``, keyed by the period's
+        start. Events land in the period of their own ``time``, however late they arrived."""
+        rows = self._totals(meter, window, accounts, period=period)
+        return {(account, start): total for account, start, total in rows if start is not None}
+
+    def stats(self) -> StoreStats:
+        with self.reader() as con:
+            row = con.execute(
+                "SELECT count(*), count(DISTINCT account), count(DISTINCT source), "
+                "epoch_us(min(time)), epoch_us(max(time)) FROM usage_events"
+            ).fetchone()
+            types = con.execute(
+                "SELECT type, count(*) FROM usage_events GROUP BY type ORDER BY 2 DESC, 1"
+            ).fetchall()
+        assert row is not None  # an aggregate without GROUP BY always returns one row
+        events, accounts, sources, first, last = row
+        return StoreStats(
+            events=events,
+            accounts=accounts,
+            sources=sources,
+            first_time=None if first is None else _from_us(first),
+            last_time=None if last is None else _from_us(last),
+            types=dict(types),
+        )
+
+    def export_parquet(self, directory: Path) -> int:
+        """Write every event as a Parquet dataset partitioned by ``month=YYYY-MM`` (UTC) and
+        return the number of events written.
+
+        The dataset is built beside ``directory`` and swapped in whole, so a reader never sees a
+        half-written export. Spark reads it with ``spark.read.parquet(directory)``.
+        """
+        target = Path(directory)
+        building = target.with_name(f".{target.name}.building")
+        shutil.rmtree(building, ignore_errors=True)
+        with self.reader() as con:
+            written = _scalar(con, "SELECT count(*) FROM usage_events")
+            con.execute(
+                "COPY (SELECT *, strftime(time, '%Y-%m') AS month FROM usage_events) "
+                f"TO '{_sql_text(building)}' (FORMAT parquet, PARTITION_BY (month))"
+            )
+        if written == 0:
+            building.mkdir(parents=True, exist_ok=True)
+        retired = target.with_name(f".{target.name}.retired")
+        if target.exists():
+            target.rename(retired)
+        building.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
+        return written
+
+    def _totals(
+        self,
+        meter: Meter,
+        window: Window,
+        accounts: Sequence[str] | None,
+        *,
+        period: Literal["month", "year"] | None,
+    ) -> list[tuple[str, dt.datetime | None, MeterTotal]]:
+        aggregation = meter.aggregation
+        if meter.property is None and aggregation not in (
+            Aggregation.COUNT,
+            Aggregation.UNIQUE_COUNT,
+        ):
+            raise InvalidInput(
+                f"a {aggregation.value} meter needs a property", field="meter.property"
+            )
+        bucket = "NULL::BIGINT" if period is None else f"epoch_us(date_trunc('{period}', time))"
+        params: list[Any] = [
+            "$" if meter.property is None else _json_path(meter.property),
+            meter.event,
+            window.start,
+            window.end,
+        ]
+        only = ""
+        if accounts is not None:
+            only = "AND list_contains(?, account)"
+            params.append(list(accounts))
+        numeric = "t IN ('BIGINT', 'UBIGINT', 'DOUBLE')"
+        integer = "t IN ('BIGINT', 'UBIGINT')"
+        sql = f"""
+            WITH matching AS (
+                SELECT account, {bucket} AS bucket, subject, time, received_at, source, id,
+                       json_extract(properties, ?) AS v
+                FROM usage_events
+                WHERE type = ? AND account IS NOT NULL AND time >= ? AND time < ? {only}
+            ), typed AS (SELECT *, json_type(v) AS t FROM matching)
+            SELECT account, bucket, count(*) AS n,
+                count(DISTINCT subject), count(subject),
+                count(DISTINCT CASE WHEN t <> 'NULL' THEN v::VARCHAR END),
+                count(*) FILTER (WHERE t <> 'NULL'),
+                count(*) FILTER (WHERE {numeric}),
+                bool_or(t = 'DOUBLE'),
+                sum(CASE WHEN {integer} THEN v::HUGEINT END),
+                fsum(CASE WHEN {numeric} THEN v::DOUBLE END),
+                max(CASE WHEN {integer} THEN v::HUGEINT END),
+                max(CASE WHEN t = 'DOUBLE' THEN v::DOUBLE END),
+                arg_max(v::VARCHAR, {{'t': time, 'r': received_at, 's': source, 'i': id}})
+                    FILTER (WHERE {numeric})
+            FROM typed GROUP BY account, bucket ORDER BY account, bucket
+        """
+        with self.reader() as con:
+            rows = con.execute(sql, params).fetchall()
+        return [
+            (row[0], None if row[1] is None else _from_us(row[1]), _total(aggregation, meter, row))
+            for row in rows
+        ]
+
+
+def _total(aggregation: Aggregation, meter: Meter, row: tuple[Any, ...]) -> MeterTotal:
+    (
+        _,
+        _,
+        n,
+        users,
+        with_user,
+        distinct,
+        present,
+        numbers,
+        any_float,
+        int_sum,
+        float_sum,
+        int_max,
+        float_max,
+        latest,
+    ) = row
+    if aggregation is Aggregation.COUNT:
+        return MeterTotal(n, n)
+    if aggregation is Aggregation.UNIQUE_COUNT:
+        if meter.property is None:
+            return MeterTotal(users, with_user)
+        return MeterTotal(distinct, present, n - present)
+    skipped = n - numbers
+    if aggregation is Aggregation.SUM:
+        total: Quantity = float(float_sum) if any_float else int(int_sum or 0)
+        return MeterTotal(total, numbers, skipped)
+    if numbers == 0:
+        return MeterTotal(None, 0, skipped)
+    if aggregation is Aggregation.MAX:
+        candidates: list[Quantity] = [int(v) for v in (int_max,) if v is not None]
+        candidates += [float(v) for v in (float_max,) if v is not None]
+        return MeterTotal(max(candidates), numbers, skipped)
+    value = json.loads(latest)
+    return MeterTotal(value, numbers, skipped)
+
+
+def _stage(con: duckdb.DuckDBPyConnection, chunk: list[UsageEvent], first_seq: int) -> None:
+    con.execute(
+        """
+        INSERT INTO incoming
+        SELECT unnest($seq), unnest($source), unnest($id), unnest($type), unnest($account),
+               unnest($subject), make_timestamp(unnest($time))::TIMESTAMPTZ, unnest($properties),
+               make_timestamp(unnest($received))::TIMESTAMPTZ
+        """,
+        {
+            "seq": list(range(first_seq, first_seq + len(chunk))),
+            "source": [e.source for e in chunk],
+            "id": [e.id for e in chunk],
+            "type": [e.type for e in chunk],
+            "account": [e.account for e in chunk],
+            "subject": [e.subject for e in chunk],
+            "time": [_to_us(e.time) for e in chunk],
+            "properties": [_json(e) for e in chunk],
+            "received": [_to_us(e.received_at) for e in chunk],
+        },
+    )
+
+
+def _json(event: UsageEvent) -> str:
+    return json.dumps(dict(event.properties), separators=(",", ":"), ensure_ascii=False)
+
+
+def _chunks(events: Iterable[UsageEvent], size: int) -> Iterator[list[UsageEvent]]:
+    chunk: list[UsageEvent] = []
+    for event in events:
+        chunk.append(event)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
+def _to_us(moment: dt.datetime) -> int:
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _from_us(micros: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=micros)
+
+
+def _json_path(name: str) -> str:
+    """A JSON path to a top-level member, quoted so that any member name is read literally."""
+    return '$."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _sql_text(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _unavailable(path: Path, error: duckdb.Error) -> EventStoreUnavailable:
+    if "lock" in str(error).lower():
+        return EventStoreUnavailable(
+            f"the event store {path} is open for writing in another process (DuckDB allows one "
+            "writer); stop the tierwise server or send the events through its API",
+            field="data_dir",
+        )
+    return EventStoreUnavailable(f"cannot open the event store {path}: {error}", field="data_dir")
