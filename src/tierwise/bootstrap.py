@@ -1,5 +1,92 @@
 """The one place that wires adapters into services (entrypoint layer).
 
 Entry points (CLI, API, scheduled jobs) ask this module for ready-to-use services; nothing is
-built at import time.
+built at import time. The embedded SQLite store is created and migrated on first use; a database
+named by ``TIERWISE_DATABASE_URL`` must be migrated with ``tierwise db upgrade`` first.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from tierwise.adapters.catalog_files import load_catalog_path
+from tierwise.adapters.sql import (
+    SqlUnitOfWork,
+    create_ledger_engine,
+    schema_is_current,
+    sqlite_url,
+    upgrade_database,
+)
+from tierwise.catalog.versions import Catalog
+from tierwise.config import DEFAULT_CATALOG, Settings
+from tierwise.errors import InvalidInput, SchemaOutdated
+from tierwise.services.context import LedgerContext, LedgerPolicy, random_id
+from tierwise.services.ledger import Ledger
+from tierwise.services.ports import UnitOfWork
+
+__all__ = ["build_ledger", "database_url", "ledger_engine", "ledger_policy", "load_catalog"]
+
+
+def database_url(settings: Settings) -> str:
+    """The configured database URL, or the embedded SQLite file in the data directory."""
+    return settings.database_url or sqlite_url(settings.data_dir)
+
+
+def ledger_engine(settings: Settings) -> Engine:
+    """An engine on a schema at the newest migration.
+
+    The embedded store is migrated here on first use. A configured server database is only
+    checked: upgrading a shared database is an operator's decision (``tierwise db upgrade``).
+    """
+    engine = create_ledger_engine(database_url(settings))
+    if schema_is_current(engine):
+        return engine
+    if settings.embedded:
+        upgrade_database(engine)
+        return engine
+    engine.dispose()
+    raise SchemaOutdated(
+        "the database schema is not at this version's migration; run `tierwise db upgrade`",
+        field="TIERWISE_DATABASE_URL",
+    )
+
+
+def load_catalog(path: Path | None, settings: Settings) -> Catalog:
+    """The catalog at ``path``, else ``TIERWISE_CATALOG``, else ``examples/catalog.yaml``."""
+    chosen = path or settings.catalog or DEFAULT_CATALOG
+    if not chosen.is_file():
+        raise InvalidInput(
+            f"no catalog at {chosen}; pass --catalog PATH or set TIERWISE_CATALOG",
+            field="catalog",
+        )
+    return load_catalog_path(chosen)
+
+
+def ledger_policy(settings: Settings) -> LedgerPolicy:
+    return LedgerPolicy(
+        revoke_window=dt.timedelta(days=settings.revoke_window_days),
+        dormant_days=settings.dormant_days,
+        seat_notice_days=settings.seat_notice_days,
+    )
+
+
+def build_ledger(
+    catalog: Catalog,
+    *,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+    new_id: Callable[[str], str] = random_id,
+) -> Ledger:
+    """A :class:`Ledger` on the configured store (or on ``engine``), pricing with ``catalog``."""
+    settings = settings or Settings()
+    engine = engine or ledger_engine(settings)
+
+    def unit_of_work() -> UnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    context = LedgerContext(catalog=catalog, policy=ledger_policy(settings), new_id=new_id)
+    return Ledger(unit_of_work, context)

@@ -1,0 +1,420 @@
+"""SQL repositories: rows in, domain objects out, over one connection (one transaction).
+
+Subscriptions are saved with an optimistic check: ``UPDATE … WHERE id = :id AND version =
+:loaded``; when no row matches, someone else committed first and ``ConcurrentChange`` is raised.
+Unique-key violations on history versions and idempotency keys mean the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tierwise.adapters.sql import tables as t
+from tierwise.errors import ConcurrentChange, Conflict
+from tierwise.licensing.accounts import Account
+from tierwise.licensing.entitlement_sources import Grant, Override
+from tierwise.licensing.events import DomainEvent
+from tierwise.licensing.history import HistoryEntry
+from tierwise.licensing.seats import Seat, SeatStatus
+from tierwise.licensing.subscriptions import Subscription
+from tierwise.licensing.timestamps import to_iso
+from tierwise.services import ports
+
+__all__ = [
+    "SqlAccounts",
+    "SqlGrants",
+    "SqlHistory",
+    "SqlIdempotency",
+    "SqlOutbox",
+    "SqlSeats",
+    "SqlSignals",
+    "SqlSubscriptions",
+]
+
+
+class SqlAccounts(ports.AccountRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def add(self, account: Account) -> None:
+        row = account.as_dict() | {"created_at": account.created_at}
+        try:
+            with self._db.begin_nested():
+                self._db.execute(insert(t.accounts).values(**row))
+        except IntegrityError:
+            raise Conflict(
+                f"an account with external id {account.external_id!r} exists", field="external_id"
+            ) from None
+
+    def get(self, reference: str) -> Account | None:
+        query = select(t.accounts).where(
+            (t.accounts.c.id == reference) | (t.accounts.c.external_id == reference)
+        )
+        row = self._db.execute(query).mappings().first()
+        return _account(row) if row else None
+
+    def list(self, *, limit: int = 100, offset: int = 0) -> list[Account]:
+        query = (
+            select(t.accounts)
+            .order_by(t.accounts.c.created_at, t.accounts.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_account(row) for row in self._db.execute(query).mappings()]
+
+
+def _account(row: RowMapping) -> Account:
+    return Account.from_dict(dict(row) | {"created_at": to_iso(row["created_at"])})
+
+
+_SUBSCRIPTION_JSON = ("pending_change", "trial", "suspension", "revocation")
+
+
+def _subscription_row(subscription: Subscription) -> dict[str, Any]:
+    snapshot = subscription.snapshot()
+    terms = subscription.terms
+    return {
+        "id": subscription.id,
+        "account_id": subscription.account_id,
+        "plan": terms.plan,
+        "interval": terms.interval.value,
+        "seats": terms.seats,
+        "add_ons": list(terms.add_ons),
+        "term_years": terms.term_years,
+        "currency": subscription.currency,
+        "status": subscription.status.value,
+        "period_start": subscription.period_start,
+        "period_end": subscription.period_end,
+        "billing_anchor_day": subscription.billing_anchor_day,
+        "term_start": subscription.term_start,
+        "term_end": subscription.term_end,
+        "catalog_version": subscription.catalog_version,
+        "created_at": subscription.created_at,
+        "auto_renew": subscription.auto_renew,
+        "settings": dict(subscription.settings),
+        **{name: snapshot[name] for name in _SUBSCRIPTION_JSON},
+        "last_trial_at": subscription.last_trial_at,
+        "canceled_at": subscription.canceled_at,
+        "next_due_at": subscription.next_due_at,
+        "version": subscription.version,
+    }
+
+
+def _subscription(row: RowMapping) -> Subscription:
+    def iso(value: dt.datetime | None) -> str | None:
+        return to_iso(value) if value else None
+
+    return Subscription.from_snapshot(
+        {
+            **{name: row[name] for name in ("id", "account_id", "currency", "status")},
+            "terms": {
+                "plan": row["plan"],
+                "interval": row["interval"],
+                "seats": row["seats"],
+                "add_ons": row["add_ons"],
+                "term_years": row["term_years"],
+            },
+            **{
+                name: row[name].isoformat()
+                for name in ("period_start", "period_end", "term_start", "term_end")
+            },
+            "billing_anchor_day": row["billing_anchor_day"],
+            "catalog_version": row["catalog_version"],
+            "created_at": to_iso(row["created_at"]),
+            "auto_renew": row["auto_renew"],
+            "settings": row["settings"],
+            **{name: row[name] for name in _SUBSCRIPTION_JSON},
+            "last_trial_at": iso(row["last_trial_at"]),
+            "canceled_at": iso(row["canceled_at"]),
+            "version": row["version"],
+        }
+    )
+
+
+class SqlSubscriptions(ports.SubscriptionRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+        self._loaded: dict[str, int] = {}
+
+    def add(self, subscription: Subscription) -> None:
+        self._db.execute(insert(t.subscriptions).values(**_subscription_row(subscription)))
+        self._loaded[subscription.id] = subscription.version
+
+    def get(self, subscription_id: str) -> Subscription | None:
+        query = select(t.subscriptions).where(t.subscriptions.c.id == subscription_id)
+        row = self._db.execute(query).mappings().first()
+        if row is None:
+            return None
+        subscription = _subscription(row)
+        self._loaded[subscription.id] = subscription.version
+        return subscription
+
+    def save(self, subscription: Subscription) -> None:
+        loaded = self._loaded.get(subscription.id)
+        statement = (
+            update(t.subscriptions)
+            .where(t.subscriptions.c.id == subscription.id, t.subscriptions.c.version == loaded)
+            .values(**_subscription_row(subscription))
+        )
+        if self._db.execute(statement).rowcount != 1:
+            raise ConcurrentChange(
+                f"subscription {subscription.id} was changed by someone else; reload and retry",
+                field="subscription",
+            )
+        self._loaded[subscription.id] = subscription.version
+
+    def for_account(self, account_id: str) -> list[Subscription]:
+        query = (
+            select(t.subscriptions)
+            .where(t.subscriptions.c.account_id == account_id)
+            .order_by(t.subscriptions.c.id)
+        )
+        return [_subscription(row) for row in self._db.execute(query).mappings()]
+
+    def due(self, at: dt.datetime, *, limit: int = 500) -> list[str]:
+        column = t.subscriptions.c.next_due_at
+        query = (
+            select(t.subscriptions.c.id)
+            .where(column.is_not(None), column <= at)
+            .order_by(column, t.subscriptions.c.id)
+            .limit(limit)
+        )
+        return list(self._db.execute(query).scalars())
+
+
+def _seat_row(seat: Seat) -> dict[str, Any]:
+    return {
+        "subscription_id": seat.subscription_id,
+        "user": seat.user,
+        "status": seat.status.value,
+        "assigned_at": seat.assigned_at,
+        "last_active_at": seat.last_active_at,
+        "noticed_at": seat.noticed_at,
+        "reclaimed_at": seat.reclaimed_at,
+    }
+
+
+def _seat(row: RowMapping) -> Seat:
+    return Seat(
+        subscription_id=row["subscription_id"],
+        user=row["user"],
+        status=SeatStatus(row["status"]),
+        assigned_at=row["assigned_at"],
+        last_active_at=row["last_active_at"],
+        noticed_at=row["noticed_at"],
+        reclaimed_at=row["reclaimed_at"],
+    )
+
+
+class SqlSeats(ports.SeatRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def get(self, subscription_id: str, user: str) -> Seat | None:
+        query = select(t.seats).where(
+            t.seats.c.subscription_id == subscription_id, t.seats.c.user == user
+        )
+        row = self._db.execute(query).mappings().first()
+        return _seat(row) if row else None
+
+    def for_subscription(self, subscription_id: str) -> list[Seat]:
+        query = (
+            select(t.seats)
+            .where(t.seats.c.subscription_id == subscription_id)
+            .order_by(t.seats.c.user)
+        )
+        return [_seat(row) for row in self._db.execute(query).mappings()]
+
+    def add(self, seat: Seat) -> None:
+        self._db.execute(insert(t.seats).values(**_seat_row(seat)))
+
+    def save(self, seat: Seat) -> None:
+        self._db.execute(
+            update(t.seats)
+            .where(t.seats.c.subscription_id == seat.subscription_id, t.seats.c.user == seat.user)
+            .values(**_seat_row(seat))
+        )
+
+
+class SqlHistory(ports.HistoryRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def append(self, entry: HistoryEntry) -> None:
+        row = entry.as_dict() | {"at": entry.at}
+        try:
+            with self._db.begin_nested():
+                self._db.execute(insert(t.history).values(**row))
+        except IntegrityError:
+            raise ConcurrentChange(
+                f"version {entry.version} of {entry.subscription_id} is already recorded"
+            ) from None
+
+    def for_subscription(self, subscription_id: str, *, limit: int = 50) -> list[HistoryEntry]:
+        query = (
+            select(t.history)
+            .where(t.history.c.subscription_id == subscription_id)
+            .order_by(t.history.c.version.desc())
+            .limit(limit)
+        )
+        return [
+            HistoryEntry(**{k: v for k, v in row.items() if k != "id"})
+            for row in self._db.execute(query).mappings()
+        ]
+
+
+class SqlOutbox(ports.OutboxRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def add(self, event: DomainEvent, *, version: int | None) -> None:
+        self._db.execute(
+            insert(t.outbox).values(
+                event_type=event.type.value,
+                subscription_id=event.subscription_id,
+                account_id=event.account_id,
+                version=version,
+                occurred_at=event.at,
+                payload=event.as_dict(),
+            )
+        )
+
+    def pending(self, *, limit: int = 100) -> list[ports.OutboxMessage]:
+        query = (
+            select(t.outbox)
+            .where(t.outbox.c.delivered_at.is_(None))
+            .order_by(t.outbox.c.sequence)
+            .limit(limit)
+        )
+        return [
+            ports.OutboxMessage(
+                sequence=row["sequence"],
+                event=DomainEvent.from_dict(row["payload"]),
+                version=row["version"],
+                delivered_at=row["delivered_at"],
+            )
+            for row in self._db.execute(query).mappings()
+        ]
+
+
+class SqlIdempotency(ports.IdempotencyRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def get(self, key: str) -> ports.IdempotencyRecord | None:
+        query = select(t.idempotency_keys).where(t.idempotency_keys.c.key == key)
+        row = self._db.execute(query).mappings().first()
+        return ports.IdempotencyRecord(**row) if row else None
+
+    def add(self, record: ports.IdempotencyRecord) -> None:
+        try:
+            with self._db.begin_nested():
+                self._db.execute(
+                    insert(t.idempotency_keys).values(
+                        key=record.key,
+                        command=record.command,
+                        fingerprint=record.fingerprint,
+                        receipt=record.receipt,
+                        at=record.at,
+                    )
+                )
+        except IntegrityError:
+            raise ConcurrentChange(f"idempotency key {record.key!r} was just used") from None
+
+
+class SqlGrants(ports.GrantRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def add_grant(self, account_id: str, grant: Grant) -> None:
+        self._insert(
+            account_id, "grant", grant.feature, grant.value, grant.starts, grant.ends, grant.reason
+        )
+
+    def add_override(self, account_id: str, override: Override) -> None:
+        self._insert(
+            account_id,
+            "override",
+            override.feature,
+            override.value,
+            override.starts,
+            override.ends,
+            override.reason,
+        )
+
+    def _insert(
+        self,
+        account_id: str,
+        kind: str,
+        feature: str,
+        value: object,
+        starts: dt.datetime | None,
+        ends: dt.datetime | None,
+        reason: str,
+    ) -> None:
+        self._db.execute(
+            insert(t.entitlement_grants).values(
+                account_id=account_id,
+                kind=kind,
+                feature=feature,
+                value=value,
+                starts=starts,
+                ends=ends,
+                reason=reason,
+            )
+        )
+
+    def _rows(self, account_id: str, kind: str) -> list[RowMapping]:
+        query = (
+            select(t.entitlement_grants)
+            .where(
+                t.entitlement_grants.c.account_id == account_id,
+                t.entitlement_grants.c.kind == kind,
+            )
+            .order_by(t.entitlement_grants.c.id)
+        )
+        return list(self._db.execute(query).mappings())
+
+    def grants(self, account_id: str) -> list[Grant]:
+        return [
+            Grant(r["feature"], r["value"], r["starts"], r["ends"], r["reason"])
+            for r in self._rows(account_id, "grant")
+        ]
+
+    def overrides(self, account_id: str) -> list[Override]:
+        return [
+            Override(r["feature"], r["value"], r["reason"], r["starts"], r["ends"])
+            for r in self._rows(account_id, "override")
+        ]
+
+
+class SqlSignals(ports.SignalRepository):
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    def record(self, signal: ports.SignalRecord) -> None:
+        self._db.execute(
+            insert(t.signals).values(
+                account_id=signal.account_id,
+                feature=signal.feature,
+                kind=signal.kind,
+                at=signal.at,
+                details=signal.details,
+            )
+        )
+
+    def for_account(self, account_id: str, *, limit: int = 100) -> list[ports.SignalRecord]:
+        query = (
+            select(t.signals)
+            .where(t.signals.c.account_id == account_id)
+            .order_by(t.signals.c.id.desc())
+            .limit(limit)
+        )
+        return [
+            ports.SignalRecord(r["account_id"], r["feature"], r["kind"], r["at"], r["details"])
+            for r in self._db.execute(query).mappings()
+        ]

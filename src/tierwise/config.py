@@ -1,0 +1,42 @@
+"""Settings of a tierwise installation, from ``TIERWISE_*`` environment variables.
+
+Read by entry points through :mod:`tierwise.bootstrap`, never by the core. Every setting has a
+working embedded default: with nothing set, the ledger is a SQLite file in ``./.tierwise``.
+
+=============================  ==============================================================
+``TIERWISE_DATA_DIR``          directory of the embedded database (default ``./.tierwise``)
+``TIERWISE_DATABASE_URL``      a database URL instead, e.g. ``postgresql://user@host/db``
+``TIERWISE_CATALOG``           the catalog YAML (default ``examples/catalog.yaml`` if present)
+``TIERWISE_REVOKE_WINDOW_DAYS`` days a revocation stays reversible (default 14)
+``TIERWISE_DORMANT_DAYS``      days without activity that make a seat dormant (default 30)
+``TIERWISE_SEAT_NOTICE_DAYS``  days between a reclaim notice and the reclaim (default 7)
+=============================  ==============================================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEFAULT_CATALOG", "Settings"]
+
+#: Where the CLI looks for a catalog when none is named (relative to the working directory).
+DEFAULT_CATALOG = Path("examples/catalog.yaml")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIERWISE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".tierwise"))
+    database_url: str | None = None
+    catalog: Path | None = None
+    revoke_window_days: int = Field(default=14, ge=0)
+    dormant_days: int = Field(default=30, ge=1)
+    seat_notice_days: int = Field(default=7, ge=0)
+
+    @property
+    def embedded(self) -> bool:
+        """True when the ledger is the embedded SQLite file (no database URL set)."""
+        return not self.database_url
