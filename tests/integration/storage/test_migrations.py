@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
+import tierwise.adapters.sql
 from tierwise.adapters.sql import create_ledger_engine, schema_is_current, upgrade_database
 from tierwise.adapters.sql.migrate import head_revision
 from tierwise.adapters.sql.tables import metadata
@@ -31,6 +35,10 @@ def test_upgrade_creates_the_schema_and_running_it_again_changes_nothing(
 
 
 def test_migrations_build_exactly_the_tables_the_code_uses(engine: Engine) -> None:
+    # given every module of the SQL package imported, so each table is declared
+    for module in pkgutil.iter_modules(tierwise.adapters.sql.__path__):
+        importlib.import_module(f"tierwise.adapters.sql.{module.name}")
+
     # when the migrated schema is compared with the table definitions
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
