@@ -23,7 +23,13 @@ from functools import lru_cache
 from typing import Final
 
 from tierwise.catalog.model import BillingInterval, CatalogVersion, PriceBasis, Pricing
-from tierwise.errors import AddOnNotAvailable, CurrencyNotPriced, UnknownAddOn, UnknownPlan
+from tierwise.errors import (
+    AddOnNotAvailable,
+    CurrencyNotPriced,
+    IntervalNotPriced,
+    UnknownAddOn,
+    UnknownPlan,
+)
 from tierwise.money import Money, minor_units
 from tierwise.pricing.discounts import (
     ANNUAL_PREPAY,
@@ -341,13 +347,39 @@ def price_configuration(
     Errors name the field with ``prefix`` (``"to_"`` for a proposed configuration): unknown plan
     or add-on, an add-on not available for the plan, seats out of range, currency not priced.
     """
+    _check_sold_on_interval(version, configuration, prefix)
     return _priced(price_book(version), configuration, currency, prefix)
+
+
+def _check_sold_on_interval(
+    version: CatalogVersion, configuration: Configuration, prefix: str
+) -> None:
+    """Refuse billing a plan or add-on on an interval its pricing does not sell (``intervals``).
+
+    Monthly and yearly prices shown side by side are comparisons, not offers, so only the
+    configuration's own billing interval is checked.
+    """
+    interval = configuration.interval
+    plan = version.plans.get(configuration.plan)
+    items = [(f"plan {configuration.plan}", plan.pricing)] if plan is not None else []
+    items += [
+        (f"add-on {key}", version.add_ons[key].pricing)
+        for key in configuration.add_ons
+        if key in version.add_ons
+    ]
+    for name, pricing in items:
+        if interval not in pricing.intervals:
+            sold = ", ".join(i.value for i in pricing.intervals)
+            raise IntervalNotPriced(
+                f"{name} is not sold {interval.value}ly (sold: {sold})", field=f"{prefix}interval"
+            )
 
 
 def recurring_price_of(
     version: CatalogVersion, configuration: Configuration, currency: str, *, prefix: str = ""
 ) -> RecurringPrice:
     """The recurring price of ``configuration``: its interval, and monthly vs yearly billing."""
+    _check_sold_on_interval(version, configuration, prefix)
     return _recurring(price_book(version), configuration, currency, prefix)
 
 
