@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tierwise.adapters.event_import import ColumnMapping, import_events
 from tierwise.adapters.event_store import AppendResult, EventStore
 from tierwise.catalog.model import Aggregation, Meter
 from tierwise.errors import EventStoreUnavailable, InvalidEvent
@@ -245,3 +246,118 @@ def test_export_parquet_is_readable_as_a_month_partitioned_dataset(
         ("1", "2025-02", {"n": 1}),
         ("2", "2025-03", {"n": 2}),
     ]
+
+
+# -- bulk import ----------------------------------------------------------------------------------
+
+_CSV = """id,source,type,account,subject,time,properties,region
+c1,crm,api.call,acme,u1,2025-03-01T10:00:00Z,"{""n"": 2}",eu
+c2,crm,api.call,acme,u2,2025-03-02 11:00:00,,us
+,crm,api.call,acme,u1,2025-03-03T10:00:00Z,,eu
+c4,crm,api.call,acme,u1,last tuesday,,eu
+c5,crm,api.call,globex,u3,2025-03-04T10:00:00+02:00,[1],eu
+c1,crm,api.call,acme,u1,2025-03-01T10:00:00Z,,eu
+"""
+
+
+def _write_csv(tmp_path: Path, text: str = _CSV) -> Path:
+    path = tmp_path / "events.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_csv_import_counts_inserted_duplicates_and_rejected_rows_with_reasons(
+    store: EventStore, tmp_path: Path
+) -> None:
+    # given rows 3 (no id), 4 (bad time), 5 (properties not an object) are bad; row 6 repeats c1
+    path = _write_csv(tmp_path)
+
+    # when
+    report = import_events(store, [path], received_at=RECEIVED)
+
+    # then
+    assert (report.rows, report.inserted, report.duplicates, report.rejected) == (6, 2, 1, 3)
+    assert [(r.row, r.reason) for r in report.examples] == [
+        (3, "missing id"),
+        (4, "unparsable time"),
+        (5, "properties is not a JSON object"),
+    ]
+    c1, c2 = store.events()
+    assert dict(c1.properties) == {"n": 2, "region": "eu"}
+    # a time without an offset is read as UTC
+    assert c2.time == dt.datetime(2025, 3, 2, 11, 0, tzinfo=dt.UTC)
+
+
+def test_strict_import_of_a_file_with_a_bad_row_after_good_rows_stores_nothing(
+    store: EventStore, tmp_path: Path
+) -> None:
+    # given
+    path = _write_csv(tmp_path)
+
+    # when
+    with pytest.raises(InvalidEvent) as caught:
+        import_events(store, [path], received_at=RECEIVED, strict=True)
+
+    # then nothing is stored; after fixing the file, two imports count each event once
+    assert caught.value.field == "row 3"
+    assert store.count() == 0
+    good = "\n".join(line for line in _CSV.splitlines() if line.startswith(("id", "c1", "c2")))
+    fixed = _write_csv(tmp_path, good + "\n")
+    assert import_events(store, [fixed], received_at=RECEIVED).inserted == 2
+    again = import_events(store, [fixed], received_at=RECEIVED)
+    assert (again.inserted, again.duplicates) == (0, 3)
+
+
+def test_jsonl_and_parquet_imports_with_a_column_mapping(store: EventStore, tmp_path: Path) -> None:
+    # given the same two events as JSON lines and as Parquet, with the vendor's own column names
+    lines = [
+        {
+            "event_id": 1,
+            "kind": "api.call",
+            "org": "acme",
+            "ts": "2025-03-05T00:00:00Z",
+            "properties": {"n": 4},
+        },
+        {
+            "event_id": 2,
+            "kind": "api.call",
+            "org": "acme",
+            "ts": "2025-03-06T00:00:00Z",
+            "properties": {"n": 6},
+            "plan": "pro",
+        },
+    ]
+    jsonl = tmp_path / "events.jsonl"
+    jsonl.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    parquet = tmp_path / "events.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM read_json('{jsonl}', format = 'newline_delimited')) "
+        f"TO '{parquet}' (FORMAT parquet)"
+    )
+    mapping = ColumnMapping.from_pairs(
+        ["id=event_id", "type=kind", "account=org", "time=ts"], default_source="warehouse"
+    )
+    progress: list[str] = []
+
+    # when
+    report = import_events(
+        store,
+        [jsonl, parquet],
+        received_at=RECEIVED,
+        mapping=mapping,
+        on_progress=lambda p: progress.append(f"{p.done}/{p.total} {p.step}"),
+    )
+
+    # then the Parquet copy only brings duplicates
+    assert (report.files, report.inserted, report.duplicates, report.rejected) == (2, 2, 2, 0)
+    assert progress == [f"{n}/6 {step}" for n, step in enumerate(["read", "check", "store"] * 2, 1)]
+    meter = Meter(event="api.call", aggregation=Aggregation.SUM, property="n")
+    assert store.meter_totals(meter, MARCH) == {"acme": MeterTotal(10, 2)}  # 4 + 6
+    assert dict(store.events()[1].properties) == {"n": 6, "plan": "pro"}
+
+
+def test_import_refuses_a_file_without_a_required_column(store: EventStore, tmp_path: Path) -> None:
+    path = _write_csv(tmp_path, "id,type,time\n1,api.call,2025-03-01T00:00:00Z\n")
+    with pytest.raises(InvalidEvent) as caught:
+        import_events(store, [path], received_at=RECEIVED)
+    assert caught.value.field == "columns.source"

@@ -51,6 +51,7 @@ __all__ = [
     "AppendResult",
     "EventStore",
     "StoreStats",
+    "atomic",
     "insert_new_events",
 ]
 
@@ -97,6 +98,18 @@ class StoreStats:
     first_time: dt.datetime | None
     last_time: dt.datetime | None
     types: dict[str, int]
+
+
+@contextmanager
+def atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one transaction on ``con``: commit on success, roll back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def insert_new_events(
@@ -172,21 +185,21 @@ class EventStore:
     # -- writing --------------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction on this process's writer: commits on success, else rolls back."""
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """This process's writer, held exclusively (in autocommit mode) until the block ends."""
         with self._lock:
             con = self._con.cursor()
             try:
                 con.execute("SET TimeZone = 'UTC'")
-                con.execute("BEGIN TRANSACTION")
-                try:
-                    yield con
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-                con.execute("COMMIT")
+                yield con
             finally:
                 con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction on this process's writer: commits on success, else rolls back."""
+        with self.writer() as con, atomic(con):
+            yield con
 
     def append(self, events: Iterable[UsageEvent]) -> AppendResult:
         """Store the events not seen before, all or nothing.
