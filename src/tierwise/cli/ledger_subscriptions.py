@@ -1,0 +1,263 @@
+"""``tierwise subscription …``: open, change, trial, suspend, revoke, renew, cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tierwise.catalog.model import BillingInterval
+from tierwise.cli.ledger_options import (
+    ActorOption,
+    AtOption,
+    CatalogOption,
+    ExpectedVersionOption,
+    KeyOption,
+    ReasonOption,
+    moment,
+    open_ledger,
+    pairs,
+    show_receipt,
+)
+from tierwise.cli.output import JsonOption, print_json
+from tierwise.services import commands as c
+
+__all__ = ["subscription_app"]
+
+subscription_app = typer.Typer(
+    help="Subscriptions (licenses) and their transitions.", no_args_is_help=True
+)
+trial_app = typer.Typer(help="Trials of a higher tier.", no_args_is_help=True)
+subscription_app.add_typer(trial_app, name="trial")
+
+SubscriptionArgument = Annotated[str, typer.Argument(help="Subscription id.")]
+
+
+def _run(catalog: Path | None, command: c.Command, as_json: bool) -> None:
+    show_receipt(open_ledger(catalog).handle(command), as_json)
+
+
+@subscription_app.command("create")
+def create(
+    account: Annotated[str, typer.Option(help="Account id or external id.")],
+    plan: Annotated[str, typer.Option(help="Plan key.")],
+    interval: Annotated[BillingInterval, typer.Option(help="Billing interval.")] = (
+        BillingInterval.MONTH
+    ),
+    seats: Annotated[int, typer.Option(help="Seats.")] = 1,
+    add_on: Annotated[list[str] | None, typer.Option(help="Add-on key (repeatable).")] = None,
+    term_years: Annotated[int, typer.Option(help="Contract term in years.")] = 1,
+    currency: Annotated[str | None, typer.Option(help="Default: the account's.")] = None,
+    setting: Annotated[list[str] | None, typer.Option(help="key=value (repeatable).")] = None,
+    auto_renew: Annotated[bool, typer.Option(help="Renew at term end.")] = True,
+    catalog: CatalogOption = None,
+    at: AtOption = None,
+    actor: ActorOption = "cli",
+    reason: ReasonOption = "",
+    idempotency_key: KeyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Open a subscription; the first period is charged in full."""
+    command = c.CreateSubscription(
+        at=moment(at),
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        account=account,
+        plan=plan,
+        interval=interval,
+        seats=seats,
+        add_ons=tuple(add_on or ()),
+        term_years=term_years,
+        currency=currency,
+        settings=pairs(setting, field="setting"),
+        auto_renew=auto_renew,
+    )
+    _run(catalog, command, as_json)
+
+
+@subscription_app.command("change")
+def change(
+    subscription: SubscriptionArgument,
+    plan: Annotated[str | None, typer.Option(help="New plan.")] = None,
+    interval: Annotated[BillingInterval | None, typer.Option(help="New interval.")] = None,
+    seats: Annotated[int | None, typer.Option(help="New number of seats.")] = None,
+    add_on: Annotated[list[str] | None, typer.Option(help="Add-on to add (repeatable).")] = None,
+    remove_add_on: Annotated[
+        list[str] | None, typer.Option(help="Add-on to remove (repeatable).")
+    ] = None,
+    term_years: Annotated[int | None, typer.Option(help="New contract term in years.")] = None,
+    preview: Annotated[bool, typer.Option(help="Show the quote; change nothing.")] = False,
+    catalog: CatalogOption = None,
+    at: AtOption = None,
+    actor: ActorOption = "cli",
+    reason: ReasonOption = "",
+    idempotency_key: KeyOption = None,
+    expected_version: ExpectedVersionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change plan, interval, seats, add-ons or term; timing and money from the quote engine."""
+    command = c.ChangeSubscription(
+        at=moment(at),
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        subscription_id=subscription,
+        expected_version=expected_version,
+        plan=plan,
+        interval=interval,
+        seats=seats,
+        add=tuple(add_on or ()),
+        remove=tuple(remove_add_on or ()),
+        term_years=term_years,
+    )
+    if preview:
+        print_json(open_ledger(catalog).preview_change(command))
+        return
+    _run(catalog, command, as_json)
+
+
+def _simple(name: str, command_type: type[c.SubscriptionCommand], doc: str) -> None:
+    """Register a command that takes only the common options."""
+
+    def command(
+        subscription: SubscriptionArgument,
+        catalog: CatalogOption = None,
+        at: AtOption = None,
+        actor: ActorOption = "cli",
+        reason: ReasonOption = "",
+        idempotency_key: KeyOption = None,
+        expected_version: ExpectedVersionOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        _run(
+            catalog,
+            command_type(
+                at=moment(at),
+                actor=actor,
+                reason=reason,
+                idempotency_key=idempotency_key,
+                subscription_id=subscription,
+                expected_version=expected_version,
+            ),
+            as_json,
+        )
+
+    command.__doc__ = doc
+    target = trial_app if name.startswith("trial ") else subscription_app
+    target.command(name.removeprefix("trial "))(command)
+
+
+_simple("undo-change", c.UndoScheduledChange, "Undo the scheduled change before it applies.")
+_simple("trial revert", c.RevertTrial, "End the trial; nothing of the paid terms changed.")
+_simple("suspend", c.SuspendSubscription, "Suspend (every entitlement check says no); --reason.")
+_simple("reinstate", c.ReinstateSubscription, "Lift a suspension.")
+_simple("revoke", c.RevokeSubscription, "Revoke now, reversible within the window; --reason.")
+_simple("restore", c.RestoreSubscription, "Undo a revocation inside its window.")
+
+
+@subscription_app.command("renew")
+def renew(
+    subscription: SubscriptionArgument,
+    term_years: Annotated[int | None, typer.Option(help="Length of the next term.")] = None,
+    catalog: CatalogOption = None,
+    at: AtOption = None,
+    actor: ActorOption = "cli",
+    reason: ReasonOption = "",
+    idempotency_key: KeyOption = None,
+    expected_version: ExpectedVersionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Commit to another contract term (an expired subscription starts again)."""
+    command = c.RenewSubscription(
+        at=moment(at),
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        subscription_id=subscription,
+        expected_version=expected_version,
+        term_years=term_years,
+    )
+    _run(catalog, command, as_json)
+
+
+@subscription_app.command("cancel")
+def cancel(
+    subscription: SubscriptionArgument,
+    at_period_end: Annotated[
+        bool, typer.Option(help="Cancel when the period ends (undo-change until then).")
+    ] = False,
+    catalog: CatalogOption = None,
+    at: AtOption = None,
+    actor: ActorOption = "cli",
+    reason: ReasonOption = "",
+    idempotency_key: KeyOption = None,
+    expected_version: ExpectedVersionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Cancel now, or at the end of the current period."""
+    command = c.CancelSubscription(
+        at=moment(at),
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        subscription_id=subscription,
+        expected_version=expected_version,
+        at_period_end=at_period_end,
+    )
+    _run(catalog, command, as_json)
+
+
+@trial_app.command("start")
+def trial_start(
+    subscription: SubscriptionArgument,
+    plan: Annotated[str, typer.Option(help="The higher plan to try.")],
+    days: Annotated[int | None, typer.Option(help="Default: the plan's trial policy.")] = None,
+    convert_at_end: Annotated[bool, typer.Option(help="Buy the plan when the trial ends.")] = False,
+    catalog: CatalogOption = None,
+    at: AtOption = None,
+    actor: ActorOption = "cli",
+    reason: ReasonOption = "",
+    idempotency_key: KeyOption = None,
+    expected_version: ExpectedVersionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Start a trial: entitlements of the higher plan at once, the paid plan kept."""
+    command = c.StartTrial(
+        at=moment(at),
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        subscription_id=subscription,
+        expected_version=expected_version,
+        plan=plan,
+        days=days,
+        convert_at_end=convert_at_end,
+    )
+    _run(catalog, command, as_json)
+
+
+@trial_app.command("convert")
+def trial_convert(
+    subscription: SubscriptionArgument,
+    seats: Annotated[int | None, typer.Option(help="Seats, if the plan needs more.")] = None,
+    catalog: CatalogOption = None,
+    at: AtOption = None,
+    actor: ActorOption = "cli",
+    reason: ReasonOption = "",
+    idempotency_key: KeyOption = None,
+    expected_version: ExpectedVersionOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Buy the tried plan now (prorated by the quote engine)."""
+    command = c.ConvertTrial(
+        at=moment(at),
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        subscription_id=subscription,
+        expected_version=expected_version,
+        seats=seats,
+    )
+    _run(catalog, command, as_json)
