@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import typer
+from typer.core import TyperGroup
 from typer.testing import CliRunner, Result
 
 from tierwise.cli.app import app
@@ -22,7 +23,9 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
     monkeypatch.setenv("TIERWISE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TIERWISE_CATALOG", str(CATALOG))
     monkeypatch.delenv("TIERWISE_DATABASE_URL", raising=False)
-    root = typer.Typer(cls=type(typer.main.get_command(app)))
+    group = typer.main.get_command(app)
+    assert isinstance(group, TyperGroup)
+    root = typer.Typer(cls=type(group))
     root.add_typer(db_app, name="db")
     root.add_typer(account_app, name="account")
     root.add_typer(subscription_app, name="subscription")
