@@ -8,12 +8,15 @@ named by ``TIERWISE_DATABASE_URL`` must be migrated with ``tierwise db upgrade``
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from tierwise.adapters.catalog_files import load_catalog_path
+from tierwise.adapters.crypto import SigningKey
 from tierwise.adapters.sql import (
     SqlUnitOfWork,
     create_ledger_engine,
@@ -21,14 +24,25 @@ from tierwise.adapters.sql import (
     sqlite_url,
     upgrade_database,
 )
+from tierwise.adapters.sql.api_keys import SqlApiKeys
 from tierwise.catalog.versions import Catalog
 from tierwise.config import DEFAULT_CATALOG, Settings
 from tierwise.errors import InvalidInput, SchemaOutdated
+from tierwise.services.api_keys import ApiKeys
 from tierwise.services.context import LedgerContext, LedgerPolicy, random_id
 from tierwise.services.ledger import Ledger
 from tierwise.services.ports import UnitOfWork
 
-__all__ = ["build_ledger", "database_url", "ledger_engine", "ledger_policy", "load_catalog"]
+__all__ = [
+    "api_key_secret",
+    "build_api_keys",
+    "build_ledger",
+    "database_url",
+    "ledger_engine",
+    "ledger_policy",
+    "license_signing_key",
+    "load_catalog",
+]
 
 
 def database_url(settings: Settings) -> str:
@@ -90,3 +104,55 @@ def build_ledger(
 
     context = LedgerContext(catalog=catalog, policy=ledger_policy(settings), new_id=new_id)
     return Ledger(unit_of_work, context)
+
+
+# -- API keys and the license signing key (the API and ``tierwise keys``) ------------------------
+
+_KEY_SECRET_FILE = "api-key-secret"
+_SIGNING_KEY_FILE = "license-signing-key.pem"
+
+
+def _create_once(path: Path, content: bytes) -> bytes:
+    """Write ``content`` to a new owner-only file, or read the file a first caller wrote."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(content)
+    return content
+
+
+def api_key_secret(settings: Settings) -> bytes:
+    """``TIERWISE_KEY_SECRET``, or (embedded default) a secret generated once into the data dir.
+
+    With a database URL several servers share the keys, so they must share the secret: it has
+    to be set explicitly.
+    """
+    if settings.key_secret is not None:
+        return settings.key_secret.get_secret_value().encode("utf-8")
+    if not settings.embedded:
+        raise InvalidInput(
+            "set TIERWISE_KEY_SECRET: every server on a shared database needs the same secret",
+            field="TIERWISE_KEY_SECRET",
+        )
+    return _create_once(settings.data_dir / _KEY_SECRET_FILE, secrets.token_hex(32).encode())
+
+
+def build_api_keys(settings: Settings, *, engine: Engine | None = None) -> ApiKeys:
+    """The API key service on the configured store (or on ``engine``)."""
+    return ApiKeys(SqlApiKeys(engine or ledger_engine(settings)), api_key_secret(settings))
+
+
+def license_signing_key(settings: Settings) -> SigningKey:
+    """``TIERWISE_SIGNING_KEY``, or (embedded default) a key generated once into the data dir."""
+    if settings.signing_key is not None:
+        return SigningKey.load(settings.signing_key.read_bytes())
+    if not settings.embedded:
+        raise InvalidInput(
+            "set TIERWISE_SIGNING_KEY to the PEM file of the license signing key",
+            field="TIERWISE_SIGNING_KEY",
+        )
+    pem = _create_once(settings.data_dir / _SIGNING_KEY_FILE, SigningKey.generate().to_pem())
+    return SigningKey.load(pem)

@@ -10,6 +10,12 @@ working embedded default: with nothing set, the ledger is a SQLite file in ``./.
 ``TIERWISE_REVOKE_WINDOW_DAYS`` days a revocation stays reversible (default 14)
 ``TIERWISE_DORMANT_DAYS``      days without activity that make a seat dormant (default 30)
 ``TIERWISE_SEAT_NOTICE_DAYS``  days between a reclaim notice and the reclaim (default 7)
+``TIERWISE_KEY_SECRET``        HMAC secret of the API key digests (embedded default: generated
+                               once into ``DATA_DIR/api-key-secret``; required with a database URL)
+``TIERWISE_SIGNING_KEY``       Ed25519 key (PEM) that signs license files served by the API
+                               (embedded default: generated once into ``DATA_DIR``)
+``TIERWISE_API_RATE_LIMIT``    requests per second per API key, unless the key sets its own
+                               (default 100; bursts of twice that; 0 for no limit)
 =============================  ==============================================================
 """
 
@@ -17,7 +23,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEFAULT_CATALOG", "Settings"]
@@ -35,6 +41,9 @@ class Settings(BaseSettings):
     revoke_window_days: int = Field(default=14, ge=0)
     dormant_days: int = Field(default=30, ge=1)
     seat_notice_days: int = Field(default=7, ge=0)
+    key_secret: SecretStr | None = None
+    signing_key: Path | None = None
+    api_rate_limit: int = Field(default=100, ge=0)
 
     @property
     def embedded(self) -> bool:

@@ -1,0 +1,83 @@
+"""The FastAPI application, built by :func:`create_app` — never at import time.
+
+``tierwise serve`` runs it with uvicorn's factory mode (``tierwise.api.app:create_app``), so each
+worker process builds its own app, engine and caches from the ``TIERWISE_*`` settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from tierwise.api.problems import PROBLEM_JSON, install_problem_handlers
+from tierwise.api.routers import (
+    accounts,
+    entitlements,
+    health,
+    licenses,
+    seats,
+    subscriptions,
+    transitions,
+)
+from tierwise.api.runtime import ApiOptions, build_runtime
+from tierwise.api.schemas import ProblemOut
+from tierwise.config import Settings
+
+__all__ = ["create_app"]
+
+_DESCRIPTION = """\
+The tierwise service edge: accounts, subscriptions and their transitions (quotes first,
+idempotent commits), entitlement checks, seats and signed license files.
+
+Authenticate with `Authorization: Bearer <API key>` (`tierwise keys create`). Every error is
+RFC 9457 `application/problem+json` with a stable `code`; see docs/api.md.
+"""
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ProblemOut, "content": {PROBLEM_JSON: {}}, "description": text}
+    for status, text in (
+        (401, "No key, or an unknown or revoked key."),
+        (403, "The key's scope does not allow this."),
+        (404, "Not found (also: another account's record)."),
+        (
+            409,
+            "Conflict: a race lost, a stale If-Match, a reused idempotency key, a change the "
+            "subscription's state or the change policy does not allow.",
+        ),
+        (422, "Invalid input; `field` (and `errors`) name what is wrong."),
+        (429, "Rate limited; see Retry-After."),
+    )
+}
+
+
+def create_app(settings: Settings | None = None, *, options: ApiOptions | None = None) -> FastAPI:
+    """The API on ``settings`` (default: from the environment), with its own runtime."""
+    runtime = build_runtime(settings or Settings(), options or ApiOptions())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.engine.dispose()
+
+    app = FastAPI(
+        title="tierwise",
+        version="1",
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    for router in (
+        accounts.router,
+        subscriptions.router,
+        transitions.router,
+        entitlements.router,
+        seats.router,
+        licenses.router,
+    ):
+        app.include_router(router, responses=_PROBLEMS)
+    return app

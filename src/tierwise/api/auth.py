@@ -1,0 +1,119 @@
+"""Authentication and authorisation of API requests: ``Authorization: Bearer <API key>``.
+
+* no key, a malformed key, an unknown key, a wrong secret or a revoked key → **401**
+  ``unauthenticated`` / ``invalid_api_key`` (the same answer for all of the last four);
+* a key whose scope does not cover the route → **403** ``insufficient_scope``;
+* a key over its rate → **429** ``rate_limited`` with ``Retry-After``;
+* a key bound to one account (every publishable key) asking about another account → **404**, the
+  very answer a missing record gets, so a key cannot learn which other accounts exist.
+
+Verified keys are remembered for ``key_cache_seconds`` (the secret is still checked against the
+digest, in constant time, on every request); a key revoked elsewhere (``tierwise keys revoke``)
+stops working within that time on every server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+
+from tierwise.api.problems import ApiProblem
+from tierwise.api.rate_limits import RateLimiter
+from tierwise.errors import NotFound
+from tierwise.services.api_keys import ApiKey, ApiKeys, Scope, parse_key
+
+__all__ = ["Authenticator", "hidden_account", "hidden_subscription", "require_scope"]
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tierwise"'}
+
+
+def _unauthenticated(code: str, detail: str) -> ApiProblem:
+    return ApiProblem(401, code, detail, field="Authorization", headers=_CHALLENGE)
+
+
+class Authenticator:
+    """Turns the ``Authorization`` header into an active :class:`ApiKey`, within its rate."""
+
+    def __init__(
+        self,
+        keys: ApiKeys,
+        limiter: RateLimiter,
+        *,
+        default_rate: int,
+        cache_seconds: float = 2.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._keys = keys
+        self._limiter = limiter
+        self._default_rate = default_rate
+        self._cache_seconds = cache_seconds
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[ApiKey | None, float]] = {}
+
+    async def _stored(self, key_id: str) -> ApiKey | None:
+        entry = self._cache.get(key_id)
+        now = self._monotonic()
+        if entry is not None and now - entry[1] < self._cache_seconds:
+            return entry[0]
+        key = await run_in_threadpool(self._keys.get, key_id)
+        if len(self._cache) > 100_000:
+            self._cache.clear()
+        self._cache[key_id] = (key, now)
+        return key
+
+    async def authenticate(self, authorization: str | None) -> ApiKey:
+        if not authorization:
+            raise _unauthenticated(
+                "unauthenticated", "send an API key: `Authorization: Bearer tw_…`"
+            )
+        scheme, _, text = authorization.partition(" ")
+        text = text.strip()
+        if scheme.lower() != "bearer" or not text:
+            raise _unauthenticated(
+                "unauthenticated", "use the Bearer scheme: `Authorization: Bearer tw_…`"
+            )
+        parsed = parse_key(text)
+        key = None if parsed is None else await self._stored(parsed[1])
+        if (
+            parsed is None
+            or key is None
+            or key.scope is not parsed[0]
+            or not self._keys.matches(key, text)
+            or not key.active
+        ):
+            raise _unauthenticated("invalid_api_key", "the API key is unknown or revoked")
+        rate = self._default_rate if key.rate_limit is None else key.rate_limit
+        wait = self._limiter.take(key.id, rate)
+        if wait is not None:
+            raise ApiProblem(
+                429,
+                "rate_limited",
+                f"this API key may make {rate} requests per second; retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
+        return key
+
+
+def require_scope(key: ApiKey, *allowed: Scope) -> ApiKey:
+    """``key`` if its scope is ``admin`` or one of ``allowed``; else 403."""
+    if key.scope is Scope.ADMIN or key.scope in allowed:
+        return key
+    names = ", ".join(sorted({"admin", *(scope.value for scope in allowed)}))
+    raise ApiProblem(
+        403,
+        "insufficient_scope",
+        f"a {key.scope.value} key cannot do this; it needs one of: {names}",
+        field="Authorization",
+    )
+
+
+def hidden_account(reference: str) -> NotFound:
+    """The 404 of an account that does not exist — also given for another account's records."""
+    return NotFound(f"account {reference!r} does not exist", field="account")
+
+
+def hidden_subscription(subscription_id: str) -> NotFound:
+    """The 404 of a subscription that does not exist — also for another account's."""
+    return NotFound(f"subscription {subscription_id!r} does not exist", field="subscription_id")

@@ -1,0 +1,93 @@
+"""Entitlement checks on the request path: cached snapshots, the ledger for anything notable.
+
+A check that is plainly allowed (not in the soft-limit zone, not in the grace band) is answered
+from the account's resolved snapshot, kept in process for at most ``max_age`` seconds (and never
+past the snapshot's own ``valid_until``, e.g. a trial's end). Anything else — a denial, the
+soft-limit zone, the grace band — goes through :meth:`Ledger.check`, which answers from the
+current state and records the signal the decisioning reads. So signals are never lost to the
+cache, and a change made through another server process is seen within ``max_age``; a change made
+through this process drops the account's snapshot at once (:meth:`CheckCache.forget`).
+
+Account references (ids and external ids) never change, so their resolution is kept for good.
+All methods are called from the event loop; blocking reads run in the thread pool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+
+from tierwise.api.records import Records
+from tierwise.licensing.check_decisions import CheckDecision
+from tierwise.licensing.entitlements import EntitlementSnapshot, check
+from tierwise.services.ledger import Ledger
+
+__all__ = ["CheckCache"]
+
+
+class CheckCache:
+    def __init__(
+        self,
+        ledger: Ledger,
+        records: Records,
+        *,
+        max_age: float = 1.0,
+        capacity: int = 10_000,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ledger = ledger
+        self._records = records
+        self._max_age = max_age
+        self._capacity = capacity
+        self._monotonic = monotonic
+        self._account_ids: dict[str, str] = {}
+        self._snapshots: OrderedDict[str, tuple[EntitlementSnapshot, float]] = OrderedDict()
+
+    async def account_id(self, reference: str) -> str | None:
+        """The id of the account ``reference`` names (id or external id), or ``None``."""
+        known = self._account_ids.get(reference)
+        if known is not None:
+            return known
+        account = await run_in_threadpool(self._records.account, reference)
+        if account is None:
+            return None
+        if len(self._account_ids) >= 4 * self._capacity:
+            self._account_ids.clear()
+        self._account_ids[reference] = account.id
+        return account.id
+
+    async def snapshot(self, account_id: str, now: dt.datetime) -> EntitlementSnapshot:
+        """The account's entitlements, from the cache while fresh (raises ``NotFound``)."""
+        entry = self._snapshots.get(account_id)
+        if entry is not None:
+            snapshot, fetched = entry
+            fresh = self._monotonic() - fetched < self._max_age
+            if fresh and (snapshot.valid_until is None or now < snapshot.valid_until):
+                self._snapshots.move_to_end(account_id)
+                return snapshot
+        fetched = self._monotonic()
+        snapshot = await run_in_threadpool(self._ledger.entitlements, account_id, now)
+        self._snapshots[account_id] = (snapshot, fetched)
+        self._snapshots.move_to_end(account_id)
+        while len(self._snapshots) > self._capacity:
+            self._snapshots.popitem(last=False)
+        return snapshot
+
+    async def check(
+        self, account_id: str, feature: str, now: dt.datetime, *, usage: int, requested: int
+    ) -> CheckDecision:
+        snapshot = await self.snapshot(account_id, now)
+        decision = check(snapshot, feature, usage, requested)
+        if decision.allowed and not (decision.in_soft_limit_zone or decision.in_grace_band):
+            return decision
+        return await run_in_threadpool(
+            lambda: self._ledger.check(account_id, feature, now, usage=usage, requested=requested)
+        )
+
+    def forget(self, account_id: str) -> None:
+        """Drop the account's snapshot: this process just changed its subscription."""
+        self._snapshots.pop(account_id, None)

@@ -1,0 +1,133 @@
+"""Dependencies of the routes, as ``Annotated`` aliases: the runtime, the caller's key by scope,
+the ``Idempotency-Key`` and ``If-Match`` headers, and the visibility rules of bound keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+from fastapi.security import HTTPBearer
+
+from tierwise.api.auth import hidden_account, hidden_subscription, require_scope
+from tierwise.api.runtime import ApiRuntime
+from tierwise.errors import InvalidInput
+from tierwise.licensing.accounts import Account
+from tierwise.licensing.subscriptions import Subscription
+from tierwise.services.api_keys import ApiKey, Scope
+from tierwise.services.receipts import Receipt
+
+__all__ = [
+    "AdminKey",
+    "CheckerKey",
+    "IdempotencyKey",
+    "IfMatch",
+    "ReaderKey",
+    "Runtime",
+    "actor_of",
+    "expected_version",
+    "mark_replay",
+    "visible_account",
+    "visible_subscription",
+]
+
+# Declares the Bearer scheme in the OpenAPI description; the key itself is read by _api_key.
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key: `tw_admin_…`, `tw_read_…`, `tw_ingest_…` or `tw_pub_…`.",
+)
+
+
+def _runtime(request: Request) -> ApiRuntime:
+    runtime: ApiRuntime = request.app.state.runtime
+    return runtime
+
+
+Runtime = Annotated[ApiRuntime, Depends(_runtime)]
+
+
+async def _api_key(
+    request: Request, runtime: Runtime, _scheme: Annotated[object, Depends(_bearer)]
+) -> ApiKey:
+    return await runtime.authenticator.authenticate(request.headers.get("authorization"))
+
+
+_Key = Annotated[ApiKey, Depends(_api_key)]
+
+
+async def _admin(key: _Key) -> ApiKey:
+    return require_scope(key)
+
+
+async def _reader(key: _Key) -> ApiKey:
+    return require_scope(key, Scope.READ)
+
+
+async def _checker(key: _Key) -> ApiKey:
+    return require_scope(key, Scope.READ, Scope.PUBLISHABLE)
+
+
+#: ``admin`` keys only: every change.
+AdminKey = Annotated[ApiKey, Depends(_admin)]
+#: ``admin`` or ``read``.
+ReaderKey = Annotated[ApiKey, Depends(_reader)]
+#: ``admin``, ``read`` or ``publishable`` (entitlement checks).
+CheckerKey = Annotated[ApiKey, Depends(_checker)]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Any unique text (a UUID): a retry with the same key and body returns the "
+        "first result; the same key with another body is refused (409).",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=40,
+        description="The subscription version you read (its ETag): the change applies only to "
+        "that version, else 409 concurrent_change.",
+    ),
+]
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """``"3"``, ``3`` or ``W/"3"`` → 3; absent → ``None``."""
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 9:
+        raise InvalidInput('If-Match must be a subscription version, e.g. "3"', field="If-Match")
+    return int(text)
+
+
+def actor_of(key: ApiKey) -> str:
+    """Who the history names for a change made with ``key``."""
+    return f"api:{key.id}"
+
+
+def mark_replay(response: Response, receipt: Receipt) -> None:
+    if receipt.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+
+
+def visible_account(runtime: ApiRuntime, key: ApiKey, reference: str) -> Account:
+    """The account, if it exists and ``key`` may see it; else the same 404 either way."""
+    account = runtime.records.account(reference)
+    if account is None or (key.account_id is not None and account.id != key.account_id):
+        raise hidden_account(reference)
+    return account
+
+
+def visible_subscription(runtime: ApiRuntime, key: ApiKey, subscription_id: str) -> Subscription:
+    """The subscription, if it exists and ``key`` may see its account; else the same 404."""
+    subscription = runtime.records.subscription(subscription_id)
+    if subscription is None or (
+        key.account_id is not None and subscription.account_id != key.account_id
+    ):
+        raise hidden_subscription(subscription_id)
+    return subscription
