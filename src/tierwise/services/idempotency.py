@@ -42,15 +42,18 @@ def fingerprint(command: Command) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def recall(uow: UnitOfWork, command: Command) -> Receipt | None:
-    """The first result of this command's key, or ``None`` when the key is new (or absent)."""
+def recall(uow: UnitOfWork, command: Command, digest: str | None = None) -> Receipt | None:
+    """The first result of this command's key, or ``None`` when the key is new (or absent).
+
+    ``digest`` is the command's :func:`fingerprint` when the caller has it already.
+    """
     key = command.idempotency_key
     if key is None:
         return None
     record = uow.idempotency.get(key)
     if record is None:
         return None
-    if record.fingerprint != fingerprint(command):
+    if record.fingerprint != (digest or fingerprint(command)):
         raise IdempotencyKeyReused(
             f"idempotency key {key!r} was first used for another request "
             f"({record.command} at {record.at.isoformat()}); use a new key for a new request",
@@ -59,7 +62,9 @@ def recall(uow: UnitOfWork, command: Command) -> Receipt | None:
     return Receipt.from_dict(record.receipt).replay()
 
 
-def remember(uow: UnitOfWork, command: Command, receipt: Receipt) -> None:
+def remember(
+    uow: UnitOfWork, command: Command, receipt: Receipt, digest: str | None = None
+) -> None:
     """Store ``receipt`` under the command's key (inside the command's own transaction)."""
     if command.idempotency_key is None:
         return
@@ -67,7 +72,7 @@ def remember(uow: UnitOfWork, command: Command, receipt: Receipt) -> None:
         IdempotencyRecord(
             key=command.idempotency_key,
             command=type(command).__name__,
-            fingerprint=fingerprint(command),
+            fingerprint=digest or fingerprint(command),
             receipt=receipt.as_dict(),
             at=command.at,
         )

@@ -22,7 +22,7 @@ from tierwise.services import accounts, entitlement_checks, seating, standing, s
 from tierwise.services import commands as c
 from tierwise.services.context import LedgerContext
 from tierwise.services.due import TICK_ACTOR, bring_up_to_date
-from tierwise.services.idempotency import recall, remember
+from tierwise.services.idempotency import fingerprint, recall, remember
 from tierwise.services.loading import load
 from tierwise.services.ports import UnitOfWork
 from tierwise.services.receipts import Receipt
@@ -70,20 +70,21 @@ class Ledger:
         if isinstance(command, c.Tick):
             return self.tick(command)
         handler = HANDLERS[type(command)]
+        digest = fingerprint(command) if command.idempotency_key is not None else None
         try:
             with self._uow() as uow:
-                replay = recall(uow, command)
+                replay = recall(uow, command, digest)
                 if replay is not None:
                     return replay
                 receipt = handler(command, uow, self.context)
-                remember(uow, command, receipt)
+                remember(uow, command, receipt, digest)
                 uow.commit()
                 return receipt
         except ConcurrentChange:
             # Another request with the same key may have committed first: answer with its result.
             if command.idempotency_key is not None:
                 with self._uow() as uow:
-                    replay = recall(uow, command)
+                    replay = recall(uow, command, digest)
                 if replay is not None:
                     return replay
             raise

@@ -48,9 +48,11 @@ def finish(
     extra: JsonObject | None = None,
 ) -> Receipt:
     """Record the transition just made, save the subscription and answer with a receipt."""
-    record(uow, subscription, command, transition, before, quote=quote)
+    entry = record(uow, subscription, command, transition, before, quote=quote)
     uow.subscriptions.save(subscription)
-    return receipt_of(subscription, transition, quote=quote, extra=extra)
+    data: JsonObject = {"subscription": entry.after, "quote": quote}
+    data.update(extra or {})
+    return Receipt(transition, subscription.id, subscription.version, data)
 
 
 def receipt_of(

@@ -110,6 +110,8 @@ def _priced_change(
     target = terms_after(quote)
     if target == subscription.terms:
         raise InvalidInput("the change asks for the terms the subscription already has")
+    if target.seats >= subscription.terms.seats:
+        return quote
     taken = occupied(uow.seats.for_subscription(subscription.id))
     if target.seats < taken:
         raise SeatsOutOfRange(

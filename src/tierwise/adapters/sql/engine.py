@@ -56,6 +56,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Straight to the driver: this runs once per transaction, on the hot path.
+        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
 
     return engine

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tierwise.adapters.sql import tables as t
@@ -43,8 +43,7 @@ class SqlAccounts(ports.AccountRepository):
     def add(self, account: Account) -> None:
         row = account.as_dict() | {"created_at": account.created_at}
         try:
-            with self._db.begin_nested():
-                self._db.execute(insert(t.accounts).values(**row))
+            self._db.execute(insert(t.accounts), row)
         except IntegrityError:
             raise Conflict(
                 f"an account with external id {account.external_id!r} exists", field="external_id"
@@ -74,8 +73,11 @@ def _account(row: RowMapping) -> Account:
 _SUBSCRIPTION_JSON = ("pending_change", "trial", "suspension", "revocation")
 
 
+def _json_of(value: Any) -> Any:
+    return None if value is None else value.as_dict()
+
+
 def _subscription_row(subscription: Subscription) -> dict[str, Any]:
-    snapshot = subscription.snapshot()
     terms = subscription.terms
     return {
         "id": subscription.id,
@@ -96,7 +98,7 @@ def _subscription_row(subscription: Subscription) -> dict[str, Any]:
         "created_at": subscription.created_at,
         "auto_renew": subscription.auto_renew,
         "settings": dict(subscription.settings),
-        **{name: snapshot[name] for name in _SUBSCRIPTION_JSON},
+        **{name: _json_of(getattr(subscription, name)) for name in _SUBSCRIPTION_JSON},
         "last_trial_at": subscription.last_trial_at,
         "canceled_at": subscription.canceled_at,
         "next_due_at": subscription.next_due_at,
@@ -135,18 +137,42 @@ def _subscription(row: RowMapping) -> Subscription:
     )
 
 
+# Statements built once: values travel as parameters, so SQLAlchemy compiles each only once.
+_SAVE_SUBSCRIPTION = (
+    update(t.subscriptions)
+    .where(
+        t.subscriptions.c.id == bindparam("loaded_id"),
+        t.subscriptions.c.version == bindparam("loaded_version"),
+    )
+    .values({column.name: bindparam(column.name) for column in t.subscriptions.columns})
+)
+_GET_SUBSCRIPTION = select(t.subscriptions).where(t.subscriptions.c.id == bindparam("id"))
+_INSERT_SUBSCRIPTION = insert(t.subscriptions)
+_INSERT_HISTORY = insert(t.history)
+_INSERT_OUTBOX = insert(t.outbox)
+_GET_KEY = select(t.idempotency_keys).where(t.idempotency_keys.c.key == bindparam("key"))
+_INSERT_KEY = insert(t.idempotency_keys)
+_SAVE_SEAT = (
+    update(t.seats)
+    .where(
+        t.seats.c.subscription_id == bindparam("key_subscription"),
+        t.seats.c.user == bindparam("key_user"),
+    )
+    .values({column.name: bindparam(column.name) for column in t.seats.columns})
+)
+
+
 class SqlSubscriptions(ports.SubscriptionRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
         self._loaded: dict[str, int] = {}
 
     def add(self, subscription: Subscription) -> None:
-        self._db.execute(insert(t.subscriptions).values(**_subscription_row(subscription)))
+        self._db.execute(_INSERT_SUBSCRIPTION, _subscription_row(subscription))
         self._loaded[subscription.id] = subscription.version
 
     def get(self, subscription_id: str) -> Subscription | None:
-        query = select(t.subscriptions).where(t.subscriptions.c.id == subscription_id)
-        row = self._db.execute(query).mappings().first()
+        row = self._db.execute(_GET_SUBSCRIPTION, {"id": subscription_id}).mappings().first()
         if row is None:
             return None
         subscription = _subscription(row)
@@ -154,13 +180,9 @@ class SqlSubscriptions(ports.SubscriptionRepository):
         return subscription
 
     def save(self, subscription: Subscription) -> None:
-        loaded = self._loaded.get(subscription.id)
-        statement = (
-            update(t.subscriptions)
-            .where(t.subscriptions.c.id == subscription.id, t.subscriptions.c.version == loaded)
-            .values(**_subscription_row(subscription))
-        )
-        if self._db.execute(statement).rowcount != 1:
+        row = _subscription_row(subscription)
+        row["loaded_id"], row["loaded_version"] = subscription.id, self._loaded.get(subscription.id)
+        if self._db.execute(_SAVE_SUBSCRIPTION, row).rowcount != 1:
             raise ConcurrentChange(
                 f"subscription {subscription.id} was changed by someone else; reload and retry",
                 field="subscription",
@@ -230,14 +252,12 @@ class SqlSeats(ports.SeatRepository):
         return [_seat(row) for row in self._db.execute(query).mappings()]
 
     def add(self, seat: Seat) -> None:
-        self._db.execute(insert(t.seats).values(**_seat_row(seat)))
+        self._db.execute(insert(t.seats), _seat_row(seat))
 
     def save(self, seat: Seat) -> None:
-        self._db.execute(
-            update(t.seats)
-            .where(t.seats.c.subscription_id == seat.subscription_id, t.seats.c.user == seat.user)
-            .values(**_seat_row(seat))
-        )
+        row = _seat_row(seat)
+        row["key_subscription"], row["key_user"] = seat.subscription_id, seat.user
+        self._db.execute(_SAVE_SEAT, row)
 
 
 class SqlHistory(ports.HistoryRepository):
@@ -247,8 +267,7 @@ class SqlHistory(ports.HistoryRepository):
     def append(self, entry: HistoryEntry) -> None:
         row = entry.as_dict() | {"at": entry.at}
         try:
-            with self._db.begin_nested():
-                self._db.execute(insert(t.history).values(**row))
+            self._db.execute(_INSERT_HISTORY, row)
         except IntegrityError:
             raise ConcurrentChange(
                 f"version {entry.version} of {entry.subscription_id} is already recorded"
@@ -273,14 +292,16 @@ class SqlOutbox(ports.OutboxRepository):
 
     def add(self, event: DomainEvent, *, version: int | None) -> None:
         self._db.execute(
-            insert(t.outbox).values(
-                event_type=event.type.value,
-                subscription_id=event.subscription_id,
-                account_id=event.account_id,
-                version=version,
-                occurred_at=event.at,
-                payload=event.as_dict(),
-            )
+            _INSERT_OUTBOX,
+            {
+                "event_type": event.type.value,
+                "subscription_id": event.subscription_id,
+                "account_id": event.account_id,
+                "version": version,
+                "occurred_at": event.at,
+                "payload": event.as_dict(),
+                "delivered_at": None,
+            },
         )
 
     def pending(self, *, limit: int = 100) -> list[ports.OutboxMessage]:
@@ -306,22 +327,19 @@ class SqlIdempotency(ports.IdempotencyRepository):
         self._db = connection
 
     def get(self, key: str) -> ports.IdempotencyRecord | None:
-        query = select(t.idempotency_keys).where(t.idempotency_keys.c.key == key)
-        row = self._db.execute(query).mappings().first()
+        row = self._db.execute(_GET_KEY, {"key": key}).mappings().first()
         return ports.IdempotencyRecord(**row) if row else None
 
     def add(self, record: ports.IdempotencyRecord) -> None:
+        row = {
+            "key": record.key,
+            "command": record.command,
+            "fingerprint": record.fingerprint,
+            "receipt": record.receipt,
+            "at": record.at,
+        }
         try:
-            with self._db.begin_nested():
-                self._db.execute(
-                    insert(t.idempotency_keys).values(
-                        key=record.key,
-                        command=record.command,
-                        fingerprint=record.fingerprint,
-                        receipt=record.receipt,
-                        at=record.at,
-                    )
-                )
+            self._db.execute(_INSERT_KEY, row)
         except IntegrityError:
             raise ConcurrentChange(f"idempotency key {record.key!r} was just used") from None
 
