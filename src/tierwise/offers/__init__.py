@@ -1,0 +1,1 @@
+"""Offers: the playbook, triggers, eligibility, cadence, value cases, ranking and decisions."""

@@ -1,0 +1,1 @@
+"""Signals: per-account measurements as of a date; the segments, stages and health on them."""
