@@ -4,9 +4,9 @@ verify one; fetch the public key that products embed to verify files offline."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Body, status
 from pydantic import AwareDatetime, BaseModel, Field
 
 from tierwise.adapters.crypto import LicenseKeyCipher
@@ -96,10 +96,14 @@ def _expiry(body: LicenseIssue, issued: dt.datetime, term_end: dt.date) -> dt.da
     response_model=LicenseFileOut,
 )
 def issue_license(
-    subscription_id: str, body: LicenseIssue, key: AdminKey, runtime: Runtime
+    subscription_id: str,
+    key: AdminKey,
+    runtime: Runtime,
+    body: Annotated[LicenseIssue | None, Body()] = None,
 ) -> LicenseFileOut:
     """Sign a license file for the subscription's account (admin): its plan, seats and the
     entitlements in force now, for products that run on-premises or air-gapped."""
+    body = body or LicenseIssue()
     subscription = visible_subscription(runtime, key, subscription_id)
     issued = runtime.clock()
     account = runtime.records.account(subscription.account_id)
