@@ -14,9 +14,14 @@ from typer.core import TyperGroup
 
 from tierwise.cli.catalog import catalog_app
 from tierwise.cli.demo import demo
+from tierwise.cli.events import events_app
+from tierwise.cli.keys import keys_app
+from tierwise.cli.ledger import account_app, db_app, seats_app, subscription_app, tick_app
 from tierwise.cli.license import license_app
 from tierwise.cli.output import USAGE_ERROR, report_error
 from tierwise.cli.quote import quote
+from tierwise.cli.serve import serve
+from tierwise.cli.webhooks import webhooks_app
 from tierwise.errors import TierwiseError
 
 __all__ = ["app", "main"]
@@ -42,10 +47,19 @@ app = typer.Typer(
     add_completion=False,
 )
 
+app.command("demo")(demo)
 app.add_typer(catalog_app, name="catalog")
 app.command("quote")(quote)
-app.command("demo")(demo)
+app.add_typer(db_app, name="db")
+app.add_typer(account_app, name="account")
+app.add_typer(subscription_app, name="subscription")
+app.add_typer(seats_app, name="seats")
+app.add_typer(tick_app, name="tick")
 app.add_typer(license_app, name="license", help="Issue and verify signed offline license files.")
+app.add_typer(events_app, name="events")
+app.add_typer(keys_app, name="keys")
+app.add_typer(webhooks_app, name="webhooks")
+app.command("serve")(serve)
 
 
 def main() -> None:
