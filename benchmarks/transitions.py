@@ -12,12 +12,16 @@ commit (``BEGIN IMMEDIATE`` … ``COMMIT``) to a SQLite file in WAL mode with ``
 The stream cycles 200 subscriptions through seat changes 5 → 6 → 7 → 5 (immediate, prorated
 changes with a credit and a charge each), so every transition reads and writes a real row. Each
 repetition times a fixed number of transitions in a fresh database; the figure is the median.
+The process is not pinned (SQLite's file I/O runs in it too); the load average is printed because
+the numbers move with it on shared machines. It also reports the rate from process CPU
+time, which is what an otherwise idle core would give.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import statistics
 import sys
@@ -55,8 +59,8 @@ def _prepared(catalog: Catalog, folder: Path) -> tuple[Ledger, list[str]]:
     return ledger, ids
 
 
-def one_repetition(catalog: Catalog, count: int) -> float:
-    """Transitions per second over ``count`` transitions in a fresh database."""
+def one_repetition(catalog: Catalog, count: int) -> tuple[float, float]:
+    """Transitions per second (wall clock, CPU time) over ``count`` transitions."""
     with tempfile.TemporaryDirectory() as folder:
         ledger, ids = _prepared(catalog, Path(folder))
         commands = [
@@ -68,11 +72,11 @@ def one_repetition(catalog: Catalog, count: int) -> float:
             )
             for n in range(count)
         ]
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         for command in commands:
             ledger.handle(command)
-        elapsed = time.perf_counter() - began
-    return count / elapsed
+        elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+    return count / elapsed, count / cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,11 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     repetitions = 2 if options.quick else options.repetitions
     count = 200 if options.quick else options.transitions
     catalog = load_catalog_path(EXAMPLE)
-    rates = [one_repetition(catalog, count) for _ in range(repetitions)]
+    runs = [one_repetition(catalog, count) for _ in range(repetitions)]
+    rates = [wall for wall, _ in runs]
     median = statistics.median(rates)
+    cpu_median = statistics.median(cpu for _, cpu in runs)
     print(f"CPython {platform.python_version()} on {platform.machine()}")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{repetitions} repetitions of {count} transitions on embedded SQLite (WAL)")
     print(f"median {median:,.0f} transitions/s (min {min(rates):,.0f}, max {max(rates):,.0f})")
+    print(f"median from CPU time {cpu_median:,.0f} transitions/s")
     print(f"target {TARGET_PER_SECOND:,}/s: {'met' if median >= TARGET_PER_SECOND else 'MISSED'}")
     return 0 if median >= TARGET_PER_SECOND else 1
 

@@ -12,8 +12,10 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 __all__ = ["JsonData", "RowId", "UtcDateTime"]
 
-#: JSON documents: JSONB on PostgreSQL (indexable), JSON text on SQLite.
-JsonData: TypeEngine[Any] = JSON().with_variant(JSONB(), "postgresql")
+#: JSON documents: JSONB on PostgreSQL (indexable), JSON text on SQLite; None is SQL NULL.
+JsonData: TypeEngine[Any] = JSON(none_as_null=True).with_variant(
+    JSONB(none_as_null=True), "postgresql"
+)
 #: Auto-increment keys: BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite.
 RowId: TypeEngine[int] = BigInteger().with_variant(Integer(), "sqlite")
 
