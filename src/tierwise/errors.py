@@ -10,6 +10,8 @@ API's problem+json ``code``) and, where it applies, the ``field`` that was wrong
     │   │   ├── UnknownCurrency        code: unknown_currency
     │   │   └── CurrencyMismatch       code: currency_mismatch
     │   ├── CatalogInvalid             code: catalog_invalid      (carries every Problem)
+    │   ├── PlaybookInvalid            code: playbook_invalid     (carries every Problem)
+    │   ├── ExpressionInvalid          code: expression_invalid   (a trigger; names the column)
     │   ├── UnknownPlan                code: unknown_plan
     │   ├── UnknownAddOn               code: unknown_add_on
     │   ├── AddOnNotAvailable          code: add_on_not_available
@@ -48,6 +50,7 @@ __all__ = [
     "CurrencyMismatch",
     "CurrencyNotPriced",
     "EventStoreUnavailable",
+    "ExpressionInvalid",
     "FloatRefused",
     "IdempotencyKeyReused",
     "IntervalNotPriced",
@@ -63,6 +66,7 @@ __all__ = [
     "MoneyError",
     "NotFound",
     "OutsidePeriod",
+    "PlaybookInvalid",
     "Problem",
     "SchemaOutdated",
     "SeatsOutOfRange",
@@ -154,6 +158,38 @@ class CatalogInvalid(InvalidInput):
         if first is not None:
             summary += f"; first: {first.path}: {first.message}"
         super().__init__(summary, field=first.path if first else None)
+
+
+class PlaybookInvalid(InvalidInput):
+    """A playbook document has problems; all of them are listed, not only the first."""
+
+    code = "playbook_invalid"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = tuple(problems)
+        errors = [p for p in problems if p.severity == "error"]
+        first = errors[0] if errors else (problems[0] if problems else None)
+        summary = f"{len(problems)} problem(s) in the playbook"
+        if first is not None:
+            summary += f"; first: {first.path}: {first.message}"
+        super().__init__(summary, field=first.path if first else None)
+
+
+class ExpressionInvalid(InvalidInput):
+    """A trigger expression cannot be read.
+
+    ``reason`` is the specific stable code (``expression_syntax``, ``call_not_allowed``...),
+    ``position`` the 0-based character where the problem starts and ``detail`` the message
+    without the position.
+    """
+
+    code = "expression_invalid"
+
+    def __init__(self, reason: str, detail: str, position: int) -> None:
+        super().__init__(f"{detail} (at column {position + 1})", field="expression")
+        self.reason = reason
+        self.detail = detail
+        self.position = position
 
 
 class UnknownPlan(InvalidInput):
