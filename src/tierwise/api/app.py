@@ -24,6 +24,7 @@ from tierwise.api.routers import (
 )
 from tierwise.api.runtime import ApiOptions, build_runtime
 from tierwise.api.schemas import ProblemOut
+from tierwise.api.usage_routes import install_usage
 from tierwise.config import Settings
 
 __all__ = ["create_app"]
@@ -72,12 +73,43 @@ def create_app(settings: Settings | None = None, *, options: ApiOptions | None =
     install_problem_handlers(app)
     app.include_router(health.router)
     for router in (
+        entitlements.router,  # first: the checks are the hot path, and routes match in order
         accounts.router,
         subscriptions.router,
         transitions.router,
-        entitlements.router,
         seats.router,
         licenses.router,
     ):
         app.include_router(router, responses=_PROBLEMS)
+    install_usage(app, runtime, responses=_PROBLEMS)
+    _document_bearer_auth(app)
     return app
+
+
+def _document_bearer_auth(app: FastAPI) -> None:
+    """Declare the ``Authorization: Bearer`` API keys in the OpenAPI description.
+
+    Keys are read by plain dependencies (cheaper than FastAPI's security classes on the hot
+    path), so the scheme is added to the generated description here, on every route but health.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = generate()
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "ApiKey": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key: `tw_admin_…`, `tw_read_…`, `tw_ingest_…`, `tw_pub_…`.",
+            }
+        }
+        for path, operations in schema.get("paths", {}).items():
+            if not path.startswith("/health"):
+                for operation in operations.values():
+                    operation["security"] = [{"ApiKey": []}]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
-from fastapi.security import HTTPBearer
 
 from tierwise.api.auth import hidden_account, hidden_subscription, require_scope
 from tierwise.api.runtime import ApiRuntime
@@ -30,15 +29,7 @@ __all__ = [
     "visible_subscription",
 ]
 
-# Declares the Bearer scheme in the OpenAPI description; the key itself is read by _api_key.
-_bearer = HTTPBearer(
-    auto_error=False,
-    scheme_name="ApiKey",
-    description="An API key: `tw_admin_…`, `tw_read_…`, `tw_ingest_…` or `tw_pub_…`.",
-)
-
-
-def _runtime(request: Request) -> ApiRuntime:
+async def _runtime(request: Request) -> ApiRuntime:
     runtime: ApiRuntime = request.app.state.runtime
     return runtime
 
@@ -46,25 +37,23 @@ def _runtime(request: Request) -> ApiRuntime:
 Runtime = Annotated[ApiRuntime, Depends(_runtime)]
 
 
-async def _api_key(
-    request: Request, runtime: Runtime, _scheme: Annotated[object, Depends(_bearer)]
-) -> ApiKey:
+# Each scope is one flat dependency (no sub-dependencies): the check route is the hot path, and
+# every level of FastAPI's dependency solving costs time on every request.
+async def _key(request: Request) -> ApiKey:
+    runtime: ApiRuntime = request.app.state.runtime
     return await runtime.authenticator.authenticate(request.headers.get("authorization"))
 
 
-_Key = Annotated[ApiKey, Depends(_api_key)]
+async def _admin(request: Request) -> ApiKey:
+    return require_scope(await _key(request))
 
 
-async def _admin(key: _Key) -> ApiKey:
-    return require_scope(key)
+async def _reader(request: Request) -> ApiKey:
+    return require_scope(await _key(request), Scope.READ)
 
 
-async def _reader(key: _Key) -> ApiKey:
-    return require_scope(key, Scope.READ)
-
-
-async def _checker(key: _Key) -> ApiKey:
-    return require_scope(key, Scope.READ, Scope.PUBLISHABLE)
+async def _checker(request: Request) -> ApiKey:
+    return require_scope(await _key(request), Scope.READ, Scope.PUBLISHABLE)
 
 
 #: ``admin`` keys only: every change.
