@@ -21,9 +21,9 @@ from tierwise import bootstrap
 from tierwise.adapters.sql.webhook_store import SqlWebhookUnitOfWork
 from tierwise.adapters.webhook_http import DEFAULT_TIMEOUT_SECONDS, HttpWebhookSender
 from tierwise.cli.ledger_options import moment
-from tierwise.cli.output import JsonOption, console, print_json
+from tierwise.cli.output import JsonOption, console, error_console, print_json
 from tierwise.config import Settings
-from tierwise.errors import InvalidInput
+from tierwise.errors import ConcurrentChange, InvalidInput
 from tierwise.notifications.deliveries import DeliveryAttempt
 from tierwise.notifications.endpoints import DisablePolicy, WebhookEndpoint
 from tierwise.services.webhooks import (
@@ -206,9 +206,13 @@ def deliver(
             return
         try:
             while True:
-                report = dispatcher.run_once()
-                if report.routed or report.attempted:
-                    _report(report, json_output)
+                try:
+                    report = dispatcher.run_once()
+                except ConcurrentChange as error:  # the database stayed busy: try next time
+                    error_console.print(f"[yellow]pass skipped[/]: {error.message}")
+                else:
+                    if report.routed or report.attempted:
+                        _report(report, json_output)
                 time.sleep(interval)
         except KeyboardInterrupt:
             console.print("stopped", style="dim")

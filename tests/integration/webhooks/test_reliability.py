@@ -223,3 +223,42 @@ def test_limit_reached_is_sent_once_per_feature_and_period(
     assert payload["type"] == "entitlement.limit_reached"
     assert payload["data"]["subscription_id"] == sub_id
     assert (payload["data"]["feature"], payload["data"]["limit"]) == ("projects", 50)
+
+
+class SlowSender(WebhookSender):
+    """Sends for real; each attempt takes 20 s of the test's clock."""
+
+    def __init__(self, sender: WebhookSender, clock: ManualClock) -> None:
+        self._sender, self._clock = sender, clock
+
+    def send(self, request: WebhookRequest) -> AttemptResult:
+        self._clock.advance(seconds=20)
+        return self._sender.send(request)
+
+
+def test_a_slow_batch_gives_back_what_its_lease_cannot_cover(
+    ledger: Ledger,
+    endpoints: WebhookEndpoints,
+    receiver: Receiver,
+    clock: ManualClock,
+    make_dispatcher: Callable[..., WebhookDispatcher],
+    sender: HttpWebhookSender,
+) -> None:
+    # given three messages and a 60 s lease: an attempt starts only with 30 s of lease left
+    endpoints.create(receiver.url, at=clock())
+    for n in range(3):
+        open_subscription(ledger, clock(), name=f"acme-{n}")
+    dispatcher = make_dispatcher(DispatchPolicy(lease=dt.timedelta(seconds=60)))
+    slow = make_dispatcher(
+        DispatchPolicy(lease=dt.timedelta(seconds=60)), SlowSender(sender, clock)
+    )
+
+    # when attempts take 20 s: they start at 0 s and 20 s; at 40 s only 20 s of lease is left
+    first = slow.run_once()
+    rest = dispatcher.run_once()
+
+    # then the third was given back unattempted, and the next pass sent it: once each
+    assert (first.attempted, rest.attempted) == (2, 1)
+    counts = Counter(item.message_id for item in receiver.received)
+    assert sorted(counts.values()) == [1, 1, 1]
+    assert sorted(a.attempt for a in endpoints.log()) == [1, 1, 1]

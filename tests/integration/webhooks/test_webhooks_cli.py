@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +139,31 @@ def test_bad_input_exits_2_naming_the_field(
     # then
     assert result.exit_code == 2, result.output
     assert f"field: {field}" in result.stderr
+
+
+def test_deliver_loops_until_interrupted(cli: typer.Typer, receiver: Receiver) -> None:
+    # given an endpoint and a message waiting (the store is the test's data dir, via env)
+    ok(cli, "endpoint", "add", receiver.url)
+    open_subscription()
+    script = "from tierwise.cli.webhooks import webhooks_app; webhooks_app()"
+
+    # when the loop runs until it reported its first pass, then gets Ctrl-C
+    loop = subprocess.Popen(
+        [sys.executable, "-c", script, "deliver", "--interval", "0.2", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert loop.stdout is not None
+    lines = []
+    for line in iter(loop.stdout.readline, b""):  # ends early if the loop dies
+        lines.append(line)
+        if line == b"}\n":
+            break
+    loop.send_signal(signal.SIGINT)
+    rest, stderr = loop.communicate(timeout=30)
+
+    # then it delivered, reported the pass, and stopped cleanly
+    assert loop.returncode == 0, stderr.decode()
+    assert json.loads(b"".join(lines))["delivered"] == 1
+    assert receiver.types() == ["subscription.created"]
+    assert rest.strip() == b"stopped"

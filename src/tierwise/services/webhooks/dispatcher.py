@@ -57,10 +57,12 @@ _CONTENT_TYPE = {"content-type": "application/json"}
 class DispatchPolicy:
     """How the dispatcher works; the defaults suit one dispatcher every few seconds.
 
-    ``lease`` must outlast one HTTP attempt (the sender's timeout): a claim older than that is
-    taken to belong to a dispatcher that died. ``signal_replay`` re-reads that many signal ids
-    below the remembered position on each pass, because on PostgreSQL an id can become visible
-    after a higher one (its transaction committed later); re-reading is harmless (natural keys).
+    ``lease`` must be at least twice one HTTP attempt (the sender's timeout): a claim older than
+    that is taken to belong to a dispatcher that died, and an attempt only starts while half of
+    its lease is left (the rest of a slow batch is given back and claimed again later).
+    ``signal_replay`` re-reads that many signal ids below the remembered position on each pass,
+    because on PostgreSQL an id can become visible after a higher one (its transaction committed
+    later); re-reading is harmless (natural keys).
     """
 
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
@@ -235,7 +237,7 @@ class WebhookDispatcher:
                 return
             switched_off: set[str] = set()
             for item in claimed:
-                if item.endpoint.id in switched_off:
+                if item.endpoint.id in switched_off or not self._lease_left(item):
                     self._release(item)
                 elif self._attempt(item, report) is False:
                     switched_off.add(item.endpoint.id)
@@ -282,6 +284,14 @@ class WebhookDispatcher:
                 still_enabled = updated.enabled
             uow.commit()
         return still_enabled
+
+    def _lease_left(self, item: ClaimedDelivery) -> bool:
+        """True while at least half the claim's lease remains: room for one more attempt.
+
+        Attempts of a batch run one after the other; a slow endpoint could otherwise keep the
+        last ones waiting past their lease, and another dispatcher would send them as well.
+        """
+        return self._clock() + self.policy.lease / 2 <= item.lease_until
 
     def _release(self, item: ClaimedDelivery) -> None:
         with self._uow() as uow:
