@@ -186,7 +186,6 @@ class _Rules:
         self.types: Mapping[str, SignalType] = (
             signal_types(signal_definitions(catalog)) if catalog is not None else _FeatureShaped()
         )
-        self.names = frozenset(self.types) | OFFER_PLACEHOLDERS
 
     def run(self, data: Mapping[str, object]) -> PlaybookConditions | None:
         triggers: dict[str, Expression] = {}
@@ -293,7 +292,7 @@ class _Rules:
                     "bad_placeholder", path, f"{issue.message} (column {issue.position + 1})"
                 )
             for name, position in found:
-                if name not in self.names:
+                if name not in self.types and name not in OFFER_PLACEHOLDERS:
                     self.findings.error(
                         "unknown_placeholder",
                         path,
