@@ -159,7 +159,7 @@ def _wrk_round(port: int, key: str, seconds: int, connections: int, work: Path) 
     script = work / "checks.lua"
     bodies = ", ".join(json.dumps(body) for body in _bodies())
     script.write_text(_WRK_SCRIPT % (bodies, key))
-    output = subprocess.run(
+    run = subprocess.run(
         [
             "wrk",
             "-t2",
@@ -172,9 +172,12 @@ def _wrk_round(port: int, key: str, seconds: int, connections: int, work: Path) 
         ],
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         timeout=seconds + 30,
-    ).stdout
+    )
+    if run.returncode != 0:
+        raise SystemExit(f"wrk failed: {run.stdout}{run.stderr}")
+    output = run.stdout
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     took = re.search(r"requests in ([\d.]+)(m?s)", output)
     assert took is not None

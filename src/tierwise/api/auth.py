@@ -14,6 +14,7 @@ stops working within that time on every server.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -51,12 +52,21 @@ class Authenticator:
         self._cache_seconds = cache_seconds
         self._monotonic = monotonic
         self._cache: dict[str, tuple[ApiKey | None, float]] = {}
+        self._loading: dict[str, asyncio.Future[ApiKey | None]] = {}
 
     async def _stored(self, key_id: str) -> ApiKey | None:
         entry = self._cache.get(key_id)
         now = self._monotonic()
         if entry is not None and now - entry[1] < self._cache_seconds:
             return entry[0]
+        loading = self._loading.get(key_id)
+        if loading is None:  # one read per key at a time; concurrent requests wait for it
+            loading = asyncio.ensure_future(self._fetch(key_id, now))
+            self._loading[key_id] = loading
+            loading.add_done_callback(lambda _done: self._loading.pop(key_id, None))
+        return await asyncio.shield(loading)
+
+    async def _fetch(self, key_id: str, now: float) -> ApiKey | None:
         key = await run_in_threadpool(self._keys.get, key_id)
         if len(self._cache) > 100_000:
             self._cache.clear()

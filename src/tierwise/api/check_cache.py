@@ -8,12 +8,15 @@ current state and records the signal the decisioning reads. So signals are never
 cache, and a change made through another server process is seen within ``max_age``; a change made
 through this process drops the account's snapshot at once (:meth:`CheckCache.forget`).
 
-Account references (ids and external ids) never change, so their resolution is kept for good.
+When a snapshot is stale, one resolve per account runs and every check arriving meanwhile waits
+for it (no stampede of identical reads). Account references (ids and external ids) never
+change, so their resolution is kept for good.
 All methods are called from the event loop; blocking reads run in the thread pool.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections import OrderedDict
@@ -46,6 +49,7 @@ class CheckCache:
         self._monotonic = monotonic
         self._account_ids: dict[str, str] = {}
         self._snapshots: OrderedDict[str, tuple[EntitlementSnapshot, float]] = OrderedDict()
+        self._loading: dict[str, asyncio.Future[EntitlementSnapshot]] = {}
 
     async def account_id(self, reference: str) -> str | None:
         """The id of the account ``reference`` names (id or external id), or ``None``."""
@@ -69,6 +73,14 @@ class CheckCache:
             if fresh and (snapshot.valid_until is None or now < snapshot.valid_until):
                 self._snapshots.move_to_end(account_id)
                 return snapshot
+        loading = self._loading.get(account_id)
+        if loading is None:  # one resolve per account at a time; concurrent checks wait for it
+            loading = asyncio.ensure_future(self._resolve(account_id, now))
+            self._loading[account_id] = loading
+            loading.add_done_callback(lambda _done: self._loading.pop(account_id, None))
+        return await asyncio.shield(loading)
+
+    async def _resolve(self, account_id: str, now: dt.datetime) -> EntitlementSnapshot:
         fetched = self._monotonic()
         snapshot = await run_in_threadpool(self._ledger.entitlements, account_id, now)
         self._snapshots[account_id] = (snapshot, fetched)
