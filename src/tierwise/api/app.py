@@ -24,6 +24,7 @@ from tierwise.api.routers import (
 )
 from tierwise.api.runtime import ApiOptions, build_runtime
 from tierwise.api.schemas import ProblemOut
+from tierwise.api.usage_routes import install_usage
 from tierwise.config import Settings
 
 __all__ = ["create_app"]
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, options: ApiOptions | None =
         licenses.router,
     ):
         app.include_router(router, responses=_PROBLEMS)
+    install_usage(app, runtime, responses=_PROBLEMS)
     _document_bearer_auth(app)
     return app
 

@@ -118,6 +118,7 @@ def parse_cloudevent(payload: object, *, received_at: dt.datetime, where: str = 
         properties["$extensions"] = dict(extensions)
 
     time = payload.get("time")
+    moment = received_at if time is None else parse_time(time, f"{where}time")
     try:
         return UsageEvent(
             source=required["source"],
@@ -125,7 +126,7 @@ def parse_cloudevent(payload: object, *, received_at: dt.datetime, where: str = 
             type=required["type"],
             account=account,
             subject=user,
-            time=received_at if time is None else parse_time(time, f"{where}time"),
+            time=moment,
             properties=properties,
             received_at=received_at,
         )

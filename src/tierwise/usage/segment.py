@@ -135,6 +135,7 @@ def parse_segment_call(
             properties.get("account_id"), f"{where}{members}.account_id"
         )
 
+    moment = _event_time(payload, received_at, where)
     try:
         return UsageEvent(
             source=SEGMENT_SOURCE,
@@ -142,7 +143,7 @@ def parse_segment_call(
             type=event_type,
             account=account,
             subject=user,
-            time=_event_time(payload, received_at, where),
+            time=moment,
             properties=properties,
             received_at=received_at,
         )

@@ -1,0 +1,50 @@
+"""Mounts usage ingest and gauges on the app: the routes, and the event store's lifetime.
+
+:func:`install_usage` is called once by :func:`tierwise.api.app.create_app`. It keeps the
+server's :class:`~tierwise.api.ingestion.Ingestion` (the one event store writer of the process)
+and the gauge service on ``app.state``, and wraps the app's lifespan so that the event store is
+opened at start-up — a locked or unreadable store fails the start, not the first request — and
+closed (checkpointed, its lock released) at shutdown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from tierwise.adapters.sql.gauges import SqlGauges
+from tierwise.api.ingestion import Ingestion
+from tierwise.api.routers import gauges, ingest
+from tierwise.api.runtime import ApiRuntime
+from tierwise.services.gauges import Gauges
+
+__all__ = ["install_usage"]
+
+
+def install_usage(
+    app: FastAPI, runtime: ApiRuntime, *, responses: Mapping[int | str, dict[str, Any]]
+) -> None:
+    """Add the ingest, gauge and usage routes and the event store's lifetime to ``app``."""
+    ingestion = Ingestion(runtime.settings.data_dir)
+    catalog = runtime.ledger.context.catalog
+    app.state.ingestion = ingestion
+    app.state.gauges = Gauges(SqlGauges(runtime.engine), lambda: catalog)
+    for router in (ingest.router, gauges.router):
+        app.include_router(router, responses=dict(responses))
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(served: FastAPI) -> AsyncIterator[Any]:
+        await run_in_threadpool(ingestion.open)
+        try:
+            context: AbstractAsyncContextManager[Any] = inner(served)
+            async with context as state:
+                yield state
+        finally:
+            await run_in_threadpool(ingestion.close)
+
+    app.router.lifespan_context = lifespan
