@@ -19,6 +19,7 @@ from tierwise.cli.keys import keys_app
 from tierwise.cli.ledger import account_app, db_app, seats_app, subscription_app, tick_app
 from tierwise.cli.license import license_app
 from tierwise.cli.output import USAGE_ERROR, report_error
+from tierwise.cli.playbook import playbook_app
 from tierwise.cli.quote import quote
 from tierwise.cli.serve import serve
 from tierwise.cli.webhooks import webhooks_app
@@ -50,6 +51,7 @@ app = typer.Typer(
 app.command("demo")(demo)
 app.add_typer(catalog_app, name="catalog")
 app.command("quote")(quote)
+app.add_typer(playbook_app, name="playbook")
 app.add_typer(db_app, name="db")
 app.add_typer(account_app, name="account")
 app.add_typer(subscription_app, name="subscription")
