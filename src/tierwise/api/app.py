@@ -21,6 +21,7 @@ from tierwise.api.routers import (
     seats,
     subscriptions,
     transitions,
+    webhooks,
 )
 from tierwise.api.runtime import ApiOptions, build_runtime
 from tierwise.api.schemas import ProblemOut
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, options: ApiOptions | None =
         transitions.router,
         seats.router,
         licenses.router,
+        webhooks.router,
     ):
         app.include_router(router, responses=_PROBLEMS)
     install_usage(app, runtime, responses=_PROBLEMS)
