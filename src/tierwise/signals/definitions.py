@@ -100,6 +100,8 @@ ACCOUNT_SIGNALS: tuple[SignalDefinition, ...] = (
     _n("offers_shown_30d", "Offers shown in the last 30 days."),
     # derived by rules
     _t("lifecycle_stage", "onboarding, adopting, expanding, mature, at_risk or renewal_window."),
+    _t("segment", "The first segment rule the account matches (e.g. smb, mid_market)."),
+    _n("util_max", "The highest util_<feature> of the account; null if none is limited."),
     _n("health_score", "Weighted health score, 0..100."),
     _n("red_flags", "Number of red flags raised."),
 )

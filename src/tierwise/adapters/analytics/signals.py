@@ -1,0 +1,205 @@
+"""``compute_signals``: every registry signal for every account, as one Ibis table.
+
+The table has one row per license row of the ledger snapshot, keyed by ``account_id`` (with the
+events' ``external_id``), and the columns of :func:`tierwise.signals.definitions.signal_definitions`
+for the catalog version, plus each health factor's points (``health_<factor>``) and each red
+flag (``red_flag_<code>``). Nothing runs until the caller executes the table
+(``backend.to_pyarrow(table)``, ``.to_pandas()``, or writes it out), so the same expression runs
+on DuckDB, Spark or a warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import ibis
+from ibis.expr import types as ir
+
+from tierwise.adapters.analytics.activity import (
+    account_activity,
+    adoption,
+    champion,
+    milestones,
+    per_user,
+    role_mix,
+)
+from tierwise.adapters.analytics.contracts import (
+    entitlement_columns,
+    license_signals,
+    offer_signals,
+    paywall_signals,
+)
+from tierwise.adapters.analytics.engine import EventSource
+from tierwise.adapters.analytics.ledger import LedgerSnapshot
+from tierwise.adapters.analytics.metering import ACCUMULATING, feature_measures, meter_window
+from tierwise.adapters.analytics.rules import derive_columns
+from tierwise.adapters.analytics.support import support_signals
+from tierwise.adapters.analytics.windows import AsOf, join_all
+from tierwise.catalog.model import CatalogVersion, Feature, FeatureKind
+from tierwise.signals.conventions import DEFAULT_CONVENTIONS, EventConventions, Milestone
+from tierwise.signals.definitions import signal_definitions
+from tierwise.signals.derived import DEFAULT_RULES, DerivationRules
+from tierwise.signals.health import HealthModel
+from tierwise.signals.red_flags import red_flag_rules
+
+__all__ = ["compute_signals", "output_columns"]
+
+_ZERO_WHEN_ABSENT = (
+    "dau",
+    "wau",
+    "mau",
+    "usage_events_30d",
+    "features_adopted",
+    "paywall_hits_30d",
+    "offers_shown_30d",
+    "milestones_reached",
+)
+
+
+def output_columns(catalog: CatalogVersion, health: HealthModel) -> list[str]:
+    """The columns of the signal table, in order."""
+    names = ["account_id", "external_id"]
+    names += [definition.name for definition in signal_definitions(catalog)]
+    names += [f"health_{factor.key}" for factor in health.factors]
+    names += [f"red_flag_{rule.code}" for rule in red_flag_rules()]
+    return names
+
+
+def compute_signals(
+    events: EventSource,
+    ledger: LedgerSnapshot,
+    catalog: CatalogVersion,
+    as_of: dt.datetime,
+    *,
+    conventions: EventConventions = DEFAULT_CONVENTIONS,
+    milestones_defined: Sequence[Milestone] = (),
+    rules: DerivationRules = DEFAULT_RULES,
+) -> ir.Table:
+    """Every signal of every licensed account as of ``as_of`` (an unexecuted Ibis table)."""
+    moment = AsOf(as_of)
+    tables = ledger.tables()
+    licenses, entitlements = tables["licenses"], tables["entitlements"]
+    raw = events.table
+    known = raw.filter(raw["account"].notnull() & (raw["time"] < moment.at(0)))
+    usage = known.filter(~known["type"].isin(list(conventions.non_usage_types)))
+    users = per_user(usage, moment)
+    limited = [
+        (key, feature)
+        for key, feature in catalog.features.items()
+        if feature.kind in (FeatureKind.LIMIT, FeatureKind.METERED)
+    ]
+    by_account = [
+        account_activity(users),
+        role_mix(known, users, events, conventions),
+        champion(known, users, events, conventions, moment),
+        adoption(known, usage, events, catalog, licenses, entitlements, conventions, moment),
+        *support_signals(known, events, conventions, moment),
+        *(
+            feature_measures(key, feature, known, licenses, events, conventions, moment).rename(
+                **{f"_{name}_{key}": name for name in ("usage", "recent", "prior")}
+            )
+            for key, feature in limited
+        ),
+    ]
+    reached = milestones(known, milestones_defined)
+    if reached is not None:
+        by_account.append(reached)
+    parts = [
+        (entitlement_columns(entitlements, catalog), "profile"),
+        *((part, "account") for part in by_account),
+        (paywall_signals(tables["paywall"], catalog, moment), "account_id"),
+        (offer_signals(tables["offers"], moment), "account_id"),
+    ]
+    table = join_all(license_signals(licenses, moment), parts)
+    zero = {
+        name: ibis.coalesce(table[name], 0) for name in _ZERO_WHEN_ABSENT if name in table.columns
+    }
+    zero |= {
+        f"paywall_{key}": ibis.coalesce(table[f"paywall_{key}"], 0) for key in catalog.features
+    }
+    zero |= {
+        name: ibis.coalesce(table[name], 0)
+        for name in ("tickets_30d", "open_severe_tickets", "failed_payments_30d")
+    }
+    if reached is None:
+        zero["milestones_reached"] = ibis.literal(0, "int64")
+    table = table.mutate(**zero)
+    table = table.mutate(
+        active_growth_30d=_growth(table["mau"], table["mau_prior"]),
+        usage_change_30d=_growth(table["usage_events_30d"], table["usage_prior_30d"]),
+        adoption_breadth=_adoption_breadth(table, catalog),
+        **_feature_columns(table, limited, moment),
+    )
+    table = derive_columns(table, [key for key, _ in limited], rules)
+    table = table.rename(external_id="account")
+    return table.select(*output_columns(catalog, rules.health))
+
+
+def _growth(current: ir.NumericValue, prior: ir.NumericValue) -> ir.FloatingValue:
+    """``current / prior − 1``; null when there is no prior activity."""
+    now = ibis.coalesce(current, 0).cast("float64")
+    before = ibis.coalesce(prior, 0).cast("float64")
+    return ibis.ifelse(before > 0, now / before - 1.0, ibis.null("float64"))
+
+
+def _adoption_breadth(table: ir.Table, catalog: CatalogVersion) -> ir.FloatingValue:
+    entitled: ir.IntegerValue = ibis.literal(0)
+    for key in catalog.features:
+        entitled = entitled + ibis.ifelse(table[f"entitled_{key}"], 1, 0)
+    return ibis.ifelse(
+        entitled > 0,
+        table["features_adopted"].cast("float64") / entitled.cast("float64"),
+        ibis.null("float64"),
+    )
+
+
+def _feature_columns(
+    table: ir.Table, limited: Sequence[tuple[str, Feature]], as_of: AsOf
+) -> dict[str, ir.Value]:
+    """``usage``, ``util``, ``trend`` and ``runout_days`` of each limit and metered feature."""
+    columns: dict[str, ir.Value] = {}
+    for key, feature in limited:
+        limit = table[f"limit_{key}"]
+        accumulating = feature.meter is not None and feature.meter.aggregation in ACCUMULATING
+        usage = _measure(table, f"_usage_{key}", accumulating)
+        change = _measure(table, f"_recent_{key}", accumulating) - _measure(
+            table, f"_prior_{key}", accumulating
+        )
+        has_limit = limit.notnull() & (limit > 0)
+        columns[f"usage_{key}"] = usage
+        columns[f"util_{key}"] = ibis.ifelse(has_limit, usage / limit, ibis.null("float64"))
+        columns[f"trend_{key}"] = ibis.ifelse(has_limit, change / limit, ibis.null("float64"))
+        if feature.meter is not None:
+            window = meter_window(feature.meter.reset, table, as_of)
+            columns[f"runout_days_{key}"] = (
+                _runout(usage, limit, window.elapsed_days, window.length_days)
+                if accumulating
+                else ibis.null("float64")
+            )
+    return columns
+
+
+def _measure(table: ir.Table, name: str, accumulating: bool) -> ir.FloatingValue:
+    value = table[name]
+    return ibis.coalesce(value, 0.0) if accumulating else value
+
+
+def _runout(
+    usage: ir.FloatingValue,
+    limit: ir.FloatingValue,
+    elapsed: ir.FloatingValue,
+    length: ir.IntegerValue,
+) -> ir.FloatingValue:
+    """Days until the allowance runs out at the window's average daily rate so far; 0 when it
+    has; null when unlimited, unused, or when it will not run out before the window ends."""
+    remaining = limit - usage
+    days = remaining / (usage / elapsed)
+    left = length.cast("float64") - elapsed
+    return ibis.cases(
+        (limit.isnull(), ibis.null("float64")),
+        (remaining <= 0, ibis.literal(0.0)),
+        ((usage <= 0) | (elapsed <= 0), ibis.null("float64")),
+        (days > left, ibis.null("float64")),
+        else_=days,
+    )
