@@ -1,0 +1,1 @@
+"""The demo company: a seeded, realistic synthetic customer base for ``tierwise demo``."""
