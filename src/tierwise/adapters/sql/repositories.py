@@ -8,12 +8,14 @@ Unique-key violations on history versions and idempotency keys mean the same thi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tierwise.adapters.sql import tables as t
+from tierwise.adapters.sql.driver_statements import DriverCursor, DriverStatement
 from tierwise.errors import ConcurrentChange, Conflict
 from tierwise.licensing.accounts import Account
 from tierwise.licensing.entitlement_sources import Grant, Override
@@ -106,7 +108,7 @@ def _subscription_row(subscription: Subscription) -> dict[str, Any]:
     }
 
 
-def _subscription(row: RowMapping) -> Subscription:
+def _subscription(row: Mapping[Any, Any]) -> Subscription:
     def iso(value: dt.datetime | None) -> str | None:
         return to_iso(value) if value else None
 
@@ -137,8 +139,12 @@ def _subscription(row: RowMapping) -> Subscription:
     )
 
 
-# Statements built once: values travel as parameters, so SQLAlchemy compiles each only once.
-_SAVE_SUBSCRIPTION = (
+# The hot path's statements: compiled once per dialect, run on the driver (driver_statements).
+def _all_but(table: Any, *skipped: str) -> list[str]:
+    return [column.name for column in table.columns if column.name not in skipped]
+
+
+_SAVE_SUBSCRIPTION = DriverStatement(
     update(t.subscriptions)
     .where(
         t.subscriptions.c.id == bindparam("loaded_id"),
@@ -146,12 +152,21 @@ _SAVE_SUBSCRIPTION = (
     )
     .values({column.name: bindparam(column.name) for column in t.subscriptions.columns})
 )
-_GET_SUBSCRIPTION = select(t.subscriptions).where(t.subscriptions.c.id == bindparam("id"))
+_GET_SUBSCRIPTION = DriverStatement(
+    select(t.subscriptions).where(t.subscriptions.c.id == bindparam("id"))
+)
 _INSERT_SUBSCRIPTION = insert(t.subscriptions)
-_INSERT_HISTORY = insert(t.history)
-_INSERT_OUTBOX = insert(t.outbox)
-_GET_KEY = select(t.idempotency_keys).where(t.idempotency_keys.c.key == bindparam("key"))
-_INSERT_KEY = insert(t.idempotency_keys)
+_INSERT_HISTORY = DriverStatement(insert(t.history), parameters=_all_but(t.history, "id"))
+_INSERT_OUTBOX = DriverStatement(insert(t.outbox), parameters=_all_but(t.outbox, "sequence"))
+_GET_KEY = DriverStatement(
+    select(t.idempotency_keys).where(t.idempotency_keys.c.key == bindparam("key"))
+)
+_INSERT_KEY = DriverStatement(insert(t.idempotency_keys), parameters=_all_but(t.idempotency_keys))
+_SEATS_OF_SUBSCRIPTION = DriverStatement(
+    select(t.seats)
+    .where(t.seats.c.subscription_id == bindparam("subscription_id"))
+    .order_by(t.seats.c.user)
+)
 _SAVE_SEAT = (
     update(t.seats)
     .where(
@@ -165,6 +180,7 @@ _SAVE_SEAT = (
 class SqlSubscriptions(ports.SubscriptionRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
+        self._driver = DriverCursor(connection)
         self._loaded: dict[str, int] = {}
 
     def add(self, subscription: Subscription) -> None:
@@ -172,7 +188,7 @@ class SqlSubscriptions(ports.SubscriptionRepository):
         self._loaded[subscription.id] = subscription.version
 
     def get(self, subscription_id: str) -> Subscription | None:
-        row = self._db.execute(_GET_SUBSCRIPTION, {"id": subscription_id}).mappings().first()
+        row = self._driver.first(_GET_SUBSCRIPTION, {"id": subscription_id})
         if row is None:
             return None
         subscription = _subscription(row)
@@ -182,7 +198,7 @@ class SqlSubscriptions(ports.SubscriptionRepository):
     def save(self, subscription: Subscription) -> None:
         row = _subscription_row(subscription)
         row["loaded_id"], row["loaded_version"] = subscription.id, self._loaded.get(subscription.id)
-        if self._db.execute(_SAVE_SUBSCRIPTION, row).rowcount != 1:
+        if self._driver.execute(_SAVE_SUBSCRIPTION, row).rowcount != 1:
             raise ConcurrentChange(
                 f"subscription {subscription.id} was changed by someone else; reload and retry",
                 field="subscription",
@@ -220,7 +236,7 @@ def _seat_row(seat: Seat) -> dict[str, Any]:
     }
 
 
-def _seat(row: RowMapping) -> Seat:
+def _seat(row: Mapping[Any, Any]) -> Seat:
     return Seat(
         subscription_id=row["subscription_id"],
         user=row["user"],
@@ -235,6 +251,7 @@ def _seat(row: RowMapping) -> Seat:
 class SqlSeats(ports.SeatRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
+        self._driver = DriverCursor(connection)
 
     def get(self, subscription_id: str, user: str) -> Seat | None:
         query = select(t.seats).where(
@@ -244,12 +261,8 @@ class SqlSeats(ports.SeatRepository):
         return _seat(row) if row else None
 
     def for_subscription(self, subscription_id: str) -> list[Seat]:
-        query = (
-            select(t.seats)
-            .where(t.seats.c.subscription_id == subscription_id)
-            .order_by(t.seats.c.user)
-        )
-        return [_seat(row) for row in self._db.execute(query).mappings()]
+        rows = self._driver.rows(_SEATS_OF_SUBSCRIPTION, {"subscription_id": subscription_id})
+        return [_seat(row) for row in rows]
 
     def add(self, seat: Seat) -> None:
         self._db.execute(insert(t.seats), _seat_row(seat))
@@ -263,11 +276,12 @@ class SqlSeats(ports.SeatRepository):
 class SqlHistory(ports.HistoryRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
+        self._driver = DriverCursor(connection)
 
     def append(self, entry: HistoryEntry) -> None:
         row = entry.as_dict() | {"at": entry.at}
         try:
-            self._db.execute(_INSERT_HISTORY, row)
+            self._driver.execute(_INSERT_HISTORY, row)
         except IntegrityError:
             raise ConcurrentChange(
                 f"version {entry.version} of {entry.subscription_id} is already recorded"
@@ -289,9 +303,10 @@ class SqlHistory(ports.HistoryRepository):
 class SqlOutbox(ports.OutboxRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
+        self._driver = DriverCursor(connection)
 
     def add(self, event: DomainEvent, *, version: int | None) -> None:
-        self._db.execute(
+        self._driver.execute(
             _INSERT_OUTBOX,
             {
                 "event_type": event.type.value,
@@ -325,9 +340,10 @@ class SqlOutbox(ports.OutboxRepository):
 class SqlIdempotency(ports.IdempotencyRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
+        self._driver = DriverCursor(connection)
 
     def get(self, key: str) -> ports.IdempotencyRecord | None:
-        row = self._db.execute(_GET_KEY, {"key": key}).mappings().first()
+        row = self._driver.first(_GET_KEY, {"key": key})
         return ports.IdempotencyRecord(**row) if row else None
 
     def add(self, record: ports.IdempotencyRecord) -> None:
@@ -339,7 +355,7 @@ class SqlIdempotency(ports.IdempotencyRepository):
             "at": record.at,
         }
         try:
-            self._db.execute(_INSERT_KEY, row)
+            self._driver.execute(_INSERT_KEY, row)
         except IntegrityError:
             raise ConcurrentChange(f"idempotency key {record.key!r} was just used") from None
 
