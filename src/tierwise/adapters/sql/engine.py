@@ -3,17 +3,23 @@
 Built by a function, never at import time. SQLite gets WAL (readers never block the writer),
 foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for every transaction: writers queue up
 for the lock instead of failing half-way, and a transaction never reads a state it cannot write.
+JSON columns are written with orjson (several times faster than the standard library on the
+ledger's documents, and every transition writes four of them); whatever orjson declines goes to
+the standard library, which then writes or refuses it exactly as before. They are read with the
+standard library, which keeps integers past 64 bits exact (orjson would turn them into floats).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "create_ledger_engine", "sqlite_url"]
+__all__ = ["BUSY_TIMEOUT_SECONDS", "create_ledger_engine", "json_text", "sqlite_url"]
 
 #: How long a SQLite writer waits for the lock before giving up.
 BUSY_TIMEOUT_SECONDS = 30
@@ -33,7 +39,35 @@ def create_ledger_engine(url: str, *, echo: bool = False) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed.render_as_string(hide_password=False), echo=echo)
-    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    return create_engine(
+        parsed,
+        echo=echo,
+        pool_pre_ping=True,
+        json_serializer=json_text,
+    )
+
+
+#: Types orjson would write on its own but the standard library refuses: refused as before.
+_AS_BEFORE = (
+    orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+
+
+def json_text(document: Any) -> str:
+    """The JSON text stored for ``document`` (orjson; the standard library for the rest).
+
+    Compact and UTF-8 where ``json.dumps`` puts spaces and ``\\u`` escapes: the same document
+    when read. Differences: orjson writes NaN and infinities as ``null`` (they are not JSON;
+    PostgreSQL refuses them) where ``json.dumps`` wrote ``NaN``, and it writes enum members and
+    UUIDs (as their values) that ``json.dumps`` refused. The ledger's documents have neither.
+    """
+    try:
+        return orjson.dumps(document, option=_AS_BEFORE).decode()
+    except orjson.JSONEncodeError:  # str/int subclasses, integers past 64 bits, dates…
+        return json.dumps(document)
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
@@ -41,6 +75,7 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
         url,
         echo=echo,
         connect_args={"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        json_serializer=json_text,
     )
 
     @event.listens_for(engine, "connect")
