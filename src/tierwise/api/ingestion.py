@@ -29,17 +29,16 @@ Meter totals
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 
+from tierwise.adapters.event_batches import append_columns
 from tierwise.adapters.event_store import AppendResult, EventStore
 from tierwise.catalog.model import Aggregation, Meter
-from tierwise.usage.events import UsageEvent
+from tierwise.usage.event_columns import EventColumns
 from tierwise.usage.meters import MeterTotal, Window
 from tierwise.usage.segment import SEGMENT_SOURCE
 
@@ -54,7 +53,6 @@ _MEMBERSHIPS_SQL = f"""
       AND subject IS NOT NULL AND account IS NOT NULL
     GROUP BY subject
 """
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _TotalKey = tuple[str, Aggregation, str | None, dt.datetime, dt.datetime]
 
 
@@ -62,7 +60,7 @@ class GroupMemberships:
     """User → the account of their latest Segment ``group`` call (by event time, then id)."""
 
     def __init__(self) -> None:
-        self._latest: dict[str, tuple[dt.datetime, str, str]] = {}
+        self._latest: dict[str, tuple[int, str, str]] = {}
 
     def __len__(self) -> int:
         return len(self._latest)
@@ -71,39 +69,38 @@ class GroupMemberships:
         found = self._latest.get(user)
         return None if found is None else found[2]
 
-    def attribute(self, events: Sequence[UsageEvent]) -> tuple[list[UsageEvent], GroupMemberships]:
-        """The events with unattributed Segment calls given their user's account, and the
-        memberships the batch's own group calls add (merge them once the batch is stored)."""
+    def attribute(self, columns: EventColumns) -> GroupMemberships:
+        """Give unattributed Segment events of the batch their user's account (in place), and
+        return the memberships the batch's own group calls add (merge them once it is stored)."""
         joined = GroupMemberships()
-        attributed: list[UsageEvent] = []
-        for event in events:
-            if event.source == SEGMENT_SOURCE and event.subject is not None:
-                if event.type == _GROUP_CALL and event.account is not None:
-                    joined.join(event.subject, event.account, event.time, event.id)
-                elif event.account is None:
-                    account = joined.account_of(event.subject) or self.account_of(event.subject)
-                    if account is not None:
-                        event = dataclasses.replace(event, account=account)
-            attributed.append(event)
-        return attributed, joined
+        accounts = columns.account
+        for row, source in enumerate(columns.source):
+            user = columns.subject[row]
+            if source != SEGMENT_SOURCE or user is None:
+                continue
+            account = accounts[row]
+            if columns.type[row] == _GROUP_CALL and account is not None:
+                joined.join(user, account, columns.time[row], columns.id[row])
+            elif account is None:
+                accounts[row] = joined.account_of(user) or self.account_of(user)
+        return joined
 
-    def join(self, user: str, account: str, time: dt.datetime, event_id: str) -> None:
+    def join(self, user: str, account: str, micros: int, event_id: str) -> None:
         known = self._latest.get(user)
-        if known is None or (time, event_id) > (known[0], known[1]):
-            self._latest[user] = (time, event_id, account)
+        if known is None or (micros, event_id) > (known[0], known[1]):
+            self._latest[user] = (micros, event_id, account)
 
     def merge(self, other: GroupMemberships) -> None:
-        for user, (time, event_id, account) in other._latest.items():
-            self.join(user, account, time, event_id)
+        for user, (micros, event_id, account) in other._latest.items():
+            self.join(user, account, micros, event_id)
 
     @classmethod
     def stored_in(cls, store: EventStore) -> GroupMemberships:
         """The memberships the store's ``$group`` events establish."""
         memberships = cls()
         with store.reader() as con:
-            for user, account, time_us, event_id in con.execute(_MEMBERSHIPS_SQL).fetchall():
-                moment = _EPOCH + dt.timedelta(microseconds=time_us)
-                memberships.join(user, account, moment, event_id)
+            for user, account, micros, event_id in con.execute(_MEMBERSHIPS_SQL).fetchall():
+                memberships.join(user, account, micros, event_id)
         return memberships
 
 
@@ -149,15 +146,16 @@ class Ingestion:
 
     # -- writing ------------------------------------------------------------------------------
 
-    async def accept(self, events: Sequence[UsageEvent]) -> AppendResult:
+    async def accept(self, columns: EventColumns) -> AppendResult:
         """Store the new events of one request, all or nothing (called on the event loop)."""
         store = self.store
-        attributed, joined = self._memberships.attribute(events)
-        result = await run_in_threadpool(store.append, attributed)
+        joined = self._memberships.attribute(columns)
+        result = await run_in_threadpool(append_columns, store, columns)
         self._memberships.merge(joined)
         if result.inserted:
-            for account in {event.account for event in attributed if event.account is not None}:
-                self._forget(account)
+            for account in set(columns.account):
+                if account is not None:
+                    self._forget(account)
         return result
 
     def account_of_user(self, user: str) -> str | None:

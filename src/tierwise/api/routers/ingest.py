@@ -31,9 +31,10 @@ from tierwise.api.deps import Runtime
 from tierwise.api.problems import ApiProblem
 from tierwise.api.write_keys import IngestionDep, IngestKey, WriteKey
 from tierwise.errors import InvalidEvent
-from tierwise.usage.cloudevents import parse_cloudevent, parse_cloudevents_batch
+from tierwise.usage.cloudevents import parse_cloudevent
+from tierwise.usage.event_columns import EventColumns, cloudevents_columns, segment_columns
 from tierwise.usage.events import UsageEvent
-from tierwise.usage.segment import parse_segment_batch, parse_segment_call
+from tierwise.usage.segment import parse_segment_call
 
 __all__ = ["MAX_BODY", "router"]
 
@@ -98,6 +99,12 @@ def _json(body: bytes) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise InvalidEvent(f"the body is not valid JSON: {error}", field="body") from None
+
+
+def _one(event: UsageEvent) -> EventColumns:
+    columns = EventColumns(event.received_at)
+    columns.add(event)
+    return columns
 
 
 def _media_type(request: Request) -> str:
@@ -180,13 +187,12 @@ async def post_events(
     body = await _body(request)
     received = runtime.clock()
     media = _media_type(request)
-    events: list[UsageEvent]
     if "ce-specversion" in request.headers:
-        events = [parse_cloudevent(_binary_event(request, body), received_at=received)]
+        events = _one(parse_cloudevent(_binary_event(request, body), received_at=received))
     elif media == CLOUDEVENT:
-        events = [parse_cloudevent(_json(body), received_at=received)]
+        events = _one(parse_cloudevent(_json(body), received_at=received))
     elif media == CLOUDEVENTS_BATCH:
-        events = parse_cloudevents_batch(_json(body), received_at=received)
+        events = cloudevents_columns(_json(body), received_at=received)
     else:
         raise ApiProblem(
             415,
@@ -195,7 +201,7 @@ async def post_events(
             "mode with ce-* headers",
             field="Content-Type",
         )
-    if not events:
+    if not len(events):
         return IngestOut(accepted=0, inserted=0, duplicates=0)
     result = await ingestion.accept(events)
     return IngestOut(accepted=len(events), inserted=result.inserted, duplicates=result.duplicates)
@@ -236,10 +242,10 @@ def _segment_route(call: str) -> Callable[..., Coroutine[Any, Any, SegmentOut]]:
         payload = _json(await _body(request))
         received = runtime.clock()
         if call == "batch":
-            events = parse_segment_batch(payload, received_at=received)
+            events = segment_columns(payload, received_at=received)
         else:
-            events = [parse_segment_call(payload, call=call, received_at=received)]
-        if events:
+            events = _one(parse_segment_call(payload, call=call, received_at=received))
+        if len(events):
             await ingestion.accept(events)
         return SegmentOut()
 
