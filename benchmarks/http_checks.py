@@ -14,7 +14,14 @@ What runs:
   Each request is one check of the account, round-robin over a boolean feature, a limit well
   within its bound and an unlimited one — the product's everyday calls;
 * each round runs ``--duration`` seconds after a warm-up; the figure is the median of
-  ``--rounds`` rounds. Latency is per request, measured by the load generator (p50 and p99).
+  ``--rounds`` rounds. Latency is per request, measured by the load generator (p50 and p99);
+* the server's CPU time (user + system of every process in its process group, from ``/proc``)
+  divided by the requests answered gives the CPU cost of one request — much less sensitive to a
+  busy machine than the wall-clock figures — and the load average is printed before and after
+  each round, so a reader can see how busy the machine was;
+* ``--in-process N`` also calls the ASGI app directly (no sockets, no server: a hand-built
+  ``scope`` and ``receive``/``send``) ``N`` times and reports the wall and CPU time of one check
+  inside the application.
 """
 
 from __future__ import annotations
@@ -34,10 +41,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
+from starlette.types import Message
 
 from tierwise import bootstrap
 from tierwise.config import Settings
@@ -72,10 +81,53 @@ class Round:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_seconds: float | None = None
+    load: tuple[float, float] = (0.0, 0.0)
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_us(self) -> float | None:
+        """Server CPU time per request answered, in microseconds."""
+        if self.cpu_seconds is None or not self.requests:
+            return None
+        return self.cpu_seconds / self.requests * 1e6
+
+
+def _group_cpu_seconds(group: int) -> float | None:
+    """User + system CPU seconds of every live process in process group ``group`` (Linux).
+
+    The server runs in its own session, so its group holds the ``serve`` process and, with
+    ``--workers``, every worker; ``None`` where ``/proc`` is not there to read.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+        # after the command: state ppid pgrp session tty tpgid flags minflt cminflt majflt
+        # cmajflt utime stime — so pgrp is field 2 and utime/stime are 11 and 12
+        if int(fields[2]) == group:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _measured(server: subprocess.Popen[bytes], run: Callable[[], Round]) -> Round:
+    """``run()``, with the server's CPU seconds and the load average around it."""
+    load_before = os.getloadavg()[0]
+    cpu_before = _group_cpu_seconds(server.pid)
+    result = run()
+    cpu_after = _group_cpu_seconds(server.pid)
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return replace(result, cpu_seconds=cpu, load=(load_before, os.getloadavg()[0]))
 
 
 def _free_port() -> int:
@@ -98,9 +150,7 @@ def _prepare(data_dir: Path) -> str:
             CreateSubscription(at=now, account=account.subject_id, plan="business", seats=10)
         )
         keys = bootstrap.build_api_keys(settings, engine=engine)
-        issued = keys.create(
-            Scope.PUBLISHABLE, at=now, account_id=account.subject_id, rate_limit=0
-        )
+        issued = keys.create(Scope.PUBLISHABLE, at=now, account_id=account.subject_id, rate_limit=0)
         return issued.secret
     finally:
         engine.dispose()
@@ -236,6 +286,61 @@ async def _httpx_round(port: int, key: str, seconds: int, connections: int) -> R
     )
 
 
+# -- in process: the ASGI app called directly ----------------------------------------------------
+
+
+async def _in_process(data_dir: Path, key: str, count: int) -> tuple[float, float]:
+    """Wall and CPU microseconds of one check inside the app (no sockets, no server)."""
+    from tierwise.api.app import create_app  # the app is only needed for this measurement
+
+    settings = Settings(data_dir=data_dir, catalog=EXAMPLE, api_rate_limit=0)
+    app = create_app(settings)
+    bodies = [body.encode() for body in _bodies()]
+    headers = [
+        (b"host", HOST.encode()),
+        (b"content-type", b"application/json"),
+        (b"authorization", f"Bearer {key}".encode()),
+    ]
+    statuses: list[int] = []
+
+    async def call(body: bytes) -> None:
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/v1/checks",
+            "raw_path": b"/v1/checks",
+            "query_string": b"",
+            "root_path": "",
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+            "client": (HOST, 40000),
+            "server": (HOST, 80),
+            "state": {},
+        }
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(scope, receive, send)
+
+    for number in range(max(200, count // 10)):  # warm-up: caches filled, code paths hot
+        await call(bodies[number % len(bodies)])
+    statuses.clear()
+    wall, cpu = time.perf_counter(), time.process_time()
+    for number in range(count):
+        await call(bodies[number % len(bodies)])
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if statuses != [200] * count:
+        raise SystemExit(f"in-process checks answered {sorted(set(statuses))}")
+    return wall / count * 1e6, cpu / count * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one short round")
@@ -244,6 +349,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--loader", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument(
+        "--in-process",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also time N checks calling the ASGI app directly (no server)",
+    )
     args = parser.parse_args()
     rounds, duration = (1, 3) if args.quick else (args.rounds, args.duration)
     loader = args.loader
@@ -260,18 +372,26 @@ def main() -> None:
             results: list[Round] = []
             for number in range(rounds + 1):  # round 0 warms up and is not counted
                 seconds = 2 if number == 0 else duration
-                if loader == "wrk":
-                    result = _wrk_round(port, key, seconds, args.connections, work)
-                else:
-                    result = asyncio.run(_httpx_round(port, key, seconds, args.connections))
+
+                def one_round(seconds: int = seconds) -> Round:
+                    if loader == "wrk":
+                        return _wrk_round(port, key, seconds, args.connections, work)
+                    return asyncio.run(_httpx_round(port, key, seconds, args.connections))
+
+                result = _measured(server, one_round)
                 if number:
                     results.append(result)
+                    cpu = "" if result.cpu_us is None else f"  cpu {result.cpu_us:5.0f} us/req"
                     print(
                         f"round {number}: {result.rate:8.0f} req/s  p50 {result.p50_ms:6.2f} ms"
-                        f"  p99 {result.p99_ms:6.2f} ms  errors {result.errors}"
+                        f"  p99 {result.p99_ms:6.2f} ms  errors {result.errors}{cpu}"
+                        f"  load {result.load[0]:.1f} -> {result.load[1]:.1f}"
                     )
         finally:
             _stop(server)
+        in_process = None
+        if args.in_process:
+            in_process = asyncio.run(_in_process(work, key, args.in_process))
 
     print()
     print(f"python {platform.python_version()}, {os.cpu_count()} cores, loader {loader}, ", end="")
@@ -281,6 +401,15 @@ def main() -> None:
     print(f"  p50 latency {statistics.median(r.p50_ms for r in results):8.2f} ms")
     print(f"  p99 latency {statistics.median(r.p99_ms for r in results):8.2f} ms")
     print(f"  errors      {sum(r.errors for r in results):8d}")
+    cpu_figures = [r.cpu_us for r in results if r.cpu_us is not None]
+    if cpu_figures:
+        print(f"  server CPU  {statistics.median(cpu_figures):8.0f} us per request")
+    loads = [value for r in results for value in r.load]
+    print(f"  load average {min(loads):.1f}-{max(loads):.1f} during the rounds")
+    if in_process is not None:
+        wall_us, cpu_us = in_process
+        print(f"in process ({args.in_process} checks, ASGI app called directly):")
+        print(f"  {wall_us:.0f} us wall, {cpu_us:.0f} us CPU per check")
 
 
 if __name__ == "__main__":
