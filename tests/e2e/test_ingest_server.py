@@ -304,3 +304,29 @@ def test_sigkill_during_ingest_loses_no_acknowledged_event_and_counts_none_twice
     assert set(per_batch) - acknowledged <= in_flight
     assert all(count == size for count in per_batch.values())
     assert total_after_restart == len(stored)
+
+
+def test_a_second_server_on_the_same_data_dir_serves_but_leaves_ingest_to_the_owner(
+    world: World,
+) -> None:
+    # given a second server process started on the running server's data directory
+    second = Server(world.server.data_dir, free_port())
+    second.start()
+    try:
+        # when both are sent the same event
+        body = _batch(9, 0, 1)
+        headers = {
+            "Authorization": f"Bearer {world.ingest_key}",
+            "Content-Type": "application/cloudevents-batch+json",
+        }
+        refused = httpx.post(f"{second.url}/v1/events", content=body, headers=headers)
+        accepted = httpx.post(f"{world.server.url}/v1/events", content=body, headers=headers)
+        health = httpx.get(f"{second.url}/health")
+    finally:
+        second.stop()
+
+    # then the second answers 503 (a producer retries), the owner stores it
+    assert health.status_code == 200
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "event_store_unavailable"
+    assert accepted.json()["inserted"] == 1

@@ -3,12 +3,18 @@
 :func:`install_usage` is called once by :func:`tierwise.api.app.create_app`. It keeps the
 server's :class:`~tierwise.api.ingestion.Ingestion` (the one event store writer of the process)
 and the gauge service on ``app.state``, and wraps the app's lifespan so that the event store is
-opened at start-up — a locked or unreadable store fails the start, not the first request — and
-closed (checkpointed, its lock released) at shutdown.
+opened at start-up and closed (checkpointed, its lock released) at shutdown.
+
+DuckDB lets one process write the embedded store. With ``tierwise serve --workers N`` the first
+worker to start owns it; the others log that and serve everything else, answering the ingest
+routes with 503 ``event_store_unavailable`` (they try to open the store again on each ingest
+request, so they take over when the owner stops). Segment's libraries and most CloudEvents
+producers retry a 503, which then lands on the owner. Run ingest-heavy servers with one worker.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -20,9 +26,12 @@ from tierwise.adapters.sql.gauges import SqlGauges
 from tierwise.api.ingestion import Ingestion
 from tierwise.api.routers import gauges, ingest
 from tierwise.api.runtime import ApiRuntime
+from tierwise.errors import EventStoreUnavailable
 from tierwise.services.gauges import Gauges
 
 __all__ = ["install_usage"]
+
+_log = logging.getLogger("tierwise.api")
 
 
 def install_usage(
@@ -39,7 +48,10 @@ def install_usage(
 
     @asynccontextmanager
     async def lifespan(served: FastAPI) -> AsyncIterator[Any]:
-        await run_in_threadpool(ingestion.open)
+        try:
+            await run_in_threadpool(ingestion.open)
+        except EventStoreUnavailable as error:  # another worker process owns the embedded store
+            _log.warning("usage ingest is served by another process: %s", error.message)
         try:
             context: AbstractAsyncContextManager[Any] = inner(served)
             async with context as state:
