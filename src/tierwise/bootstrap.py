@@ -17,6 +17,8 @@ from sqlalchemy import Engine
 
 from tierwise.adapters.catalog_files import load_catalog_path
 from tierwise.adapters.crypto import SigningKey
+from tierwise.adapters.playbook_files import load_playbook_path
+from tierwise.adapters.signal_engine import IbisSignalEngine, events_for
 from tierwise.adapters.sql import (
     SqlUnitOfWork,
     create_ledger_engine,
@@ -25,23 +27,30 @@ from tierwise.adapters.sql import (
     upgrade_database,
 )
 from tierwise.adapters.sql.api_keys import SqlApiKeys
+from tierwise.adapters.sql.decision_store import SqlDecisionStore
+from tierwise.adapters.sql.ledger_reader import SqlLiveCounters
 from tierwise.catalog.versions import Catalog
-from tierwise.config import DEFAULT_CATALOG, Settings
+from tierwise.config import DEFAULT_CATALOG, DEFAULT_PLAYBOOK, Settings
 from tierwise.errors import InvalidInput, SchemaOutdated
+from tierwise.offers.playbook_rules import PlaybookCheck
 from tierwise.services.api_keys import ApiKeys
 from tierwise.services.context import LedgerContext, LedgerPolicy, random_id
+from tierwise.services.decision_making import DecisionRules
+from tierwise.services.decisions import Decisions
 from tierwise.services.ledger import Ledger
 from tierwise.services.ports import UnitOfWork
 
 __all__ = [
     "api_key_secret",
     "build_api_keys",
+    "build_decisions",
     "build_ledger",
     "database_url",
     "ledger_engine",
     "ledger_policy",
     "license_signing_key",
     "load_catalog",
+    "load_playbook",
 ]
 
 
@@ -156,3 +165,48 @@ def license_signing_key(settings: Settings) -> SigningKey:
         )
     pem = _create_once(settings.data_dir / _SIGNING_KEY_FILE, SigningKey.generate().to_pem())
     return SigningKey.load(pem)
+
+
+# -- decisions (``tierwise decide``, ``explain``, the in-app offers route) -----------------------
+
+
+def load_playbook(path: Path | None, settings: Settings, catalog: Catalog) -> PlaybookCheck:
+    """The playbook at ``path``, else ``TIERWISE_PLAYBOOK``, else ``examples/playbook.yaml``,
+    validated against the catalog's latest version (raises ``PlaybookInvalid``)."""
+    chosen = path or settings.playbook or DEFAULT_PLAYBOOK
+    if not chosen.is_file():
+        raise InvalidInput(
+            f"no playbook at {chosen}; pass --playbook PATH or set TIERWISE_PLAYBOOK",
+            field="playbook",
+        )
+    return load_playbook_path(chosen, catalog.latest)
+
+
+def build_decisions(
+    catalog: Catalog,
+    settings: Settings,
+    *,
+    playbook: Path | None = None,
+    engine: Engine | None = None,
+    analytics: str = "duckdb",
+) -> Decisions:
+    """Decisions on the configured store, with the Ibis engine (DuckDB or Spark) over the data
+    directory's event store."""
+    engine = engine or ledger_engine(settings)
+    check = load_playbook(playbook, settings, catalog)
+    assert check.playbook is not None  # loading raises otherwise
+    assert check.conditions is not None
+    store = SqlDecisionStore(engine)
+    signal_engine = IbisSignalEngine(
+        ledger=engine,
+        catalog=catalog,
+        events=events_for(analytics, settings.data_dir),
+        outcomes=store.outcomes,
+    )
+    return Decisions(
+        DecisionRules(check.playbook, check.conditions, catalog),
+        signal_engine,
+        store,
+        live=SqlLiveCounters(engine),
+        new_run_id=lambda at: f"run_{at.strftime('%Y%m%dT%H%M%S')}_{secrets.token_hex(3)}",
+    )

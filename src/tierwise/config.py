@@ -7,6 +7,7 @@ working embedded default: with nothing set, the ledger is a SQLite file in ``./.
 ``TIERWISE_DATA_DIR``          directory of the embedded database (default ``./.tierwise``)
 ``TIERWISE_DATABASE_URL``      a database URL instead, e.g. ``postgresql://user@host/db``
 ``TIERWISE_CATALOG``           the catalog YAML (default ``examples/catalog.yaml`` if present)
+``TIERWISE_PLAYBOOK``          the playbook YAML (default ``examples/playbook.yaml`` if present)
 ``TIERWISE_REVOKE_WINDOW_DAYS`` days a revocation stays reversible (default 14)
 ``TIERWISE_DORMANT_DAYS``      days without activity that make a seat dormant (default 30)
 ``TIERWISE_SEAT_NOTICE_DAYS``  days between a reclaim notice and the reclaim (default 7)
@@ -26,10 +27,12 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEFAULT_CATALOG", "Settings"]
+__all__ = ["DEFAULT_CATALOG", "DEFAULT_PLAYBOOK", "Settings"]
 
 #: Where the CLI looks for a catalog when none is named (relative to the working directory).
 DEFAULT_CATALOG = Path("examples/catalog.yaml")
+#: Where the decisioning looks for a playbook when none is named.
+DEFAULT_PLAYBOOK = Path("examples/playbook.yaml")
 
 
 class Settings(BaseSettings):
@@ -38,6 +41,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".tierwise"))
     database_url: str | None = None
     catalog: Path | None = None
+    playbook: Path | None = None
     revoke_window_days: int = Field(default=14, ge=0)
     dormant_days: int = Field(default=30, ge=1)
     seat_notice_days: int = Field(default=7, ge=0)

@@ -104,8 +104,9 @@ def _team(rng: random.Random, smallest: int, largest: int) -> int:
 
 
 def _staffed(rng: random.Random, seats: int, vacant: int) -> int:
-    """People holding seats: all of them but up to ``vacant`` (at least one)."""
-    return max(1, seats - rng.randint(0, vacant))
+    """People holding seats: most teams keep a few seats free (60-95 % taken, at least one
+    person); ``vacant`` more may be free on top."""
+    return max(1, round(seats * rng.uniform(0.6, 0.95)) - rng.randint(0, vacant))
 
 
 def _seat_plan(rng: random.Random, s: Storyline, business_share: float) -> str:
@@ -135,10 +136,10 @@ def _seat_crunch(rng: random.Random, v: CatalogVersion, s: Storyline, days: int)
 
 def _metered_power(rng: random.Random, v: CatalogVersion, s: Storyline, days: int) -> Shape:
     roll = rng.random()
-    free = roll < 0.75  # a free workspace outgrowing its API or automation allowance
+    free = roll < 0.4  # a free workspace outgrowing its API or automation allowance
     plan = s.free if free else s.team
     people = rng.randint(1, 3) if free else _team(rng, 4, 20)
-    meter = s.api if roll < 0.5 else s.automation
+    meter = s.api if roll < 0.25 else s.automation
     other = s.automation if meter == s.api else s.api
     end_share = rng.uniform(0.95, 1.35)
     allowance = _limit(v, plan, meter) or 0
@@ -147,7 +148,8 @@ def _metered_power(rng: random.Random, v: CatalogVersion, s: Storyline, days: in
         interval=_MONTH,
         seats=max(people, v.plans[plan].pricing.minimum_seats),
         people=people,
-        created_day=_older(rng, days),
+        # late in a billing period on the as-of day: the allowance is about to run out
+        created_day=days - 30 * rng.randint(2, 12) - rng.randint(19, 26),
         meter_share={
             meter: (end_share * rng.uniform(0.45, 0.65), end_share),
             other: (0.1, 0.3) if free else (0.002, 0.008),
@@ -260,7 +262,7 @@ def _stable_monthly(rng: random.Random, v: CatalogVersion, s: Storyline, days: i
         plan=plan,
         interval=_MONTH,
         seats=max(seats, v.plans[plan].pricing.minimum_seats),
-        people=seats,
+        people=_staffed(rng, seats, 0),
         created_day=days - rng.randint(150, 600),
         late_joiners=0.0,
         meter_share={s.automation: (share, share), s.api: (0.002, 0.002)},

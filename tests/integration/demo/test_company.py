@@ -108,7 +108,9 @@ def test_the_company_is_written_identically_twice(
 def test_growing_teams_fill_every_seat(built: tuple[Path, BuiltCompany]) -> None:
     # given
     data_dir, result = built
-    crunch = [c.external_id for c in result.company.customers if c.archetype is Archetype.SEAT_CRUNCH]
+    crunch = [
+        c.external_id for c in result.company.customers if c.archetype is Archetype.SEAT_CRUNCH
+    ]
     # when
     rows = _ledger(
         data_dir,
@@ -130,7 +132,9 @@ def test_growing_teams_fill_every_seat(built: tuple[Path, BuiltCompany]) -> None
     assert joined[0][0] >= len(crunch)
 
 
-def test_security_paywall_hits_are_the_ledgers_own_denials(built: tuple[Path, BuiltCompany]) -> None:
+def test_security_paywall_hits_are_the_ledgers_own_denials(
+    built: tuple[Path, BuiltCompany],
+) -> None:
     # given
     data_dir, result = built
     stories = {c.external_id: c for c in result.company.customers}

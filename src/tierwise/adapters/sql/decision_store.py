@@ -1,0 +1,168 @@
+"""The decision store in SQL: decide runs, decisions with their signals, and offer outcomes.
+
+A run and all its decisions are written in one transaction (bulk ``executemany``), and only the
+newest :data:`KEEP_RUNS` runs are kept: a decision is a snapshot of one moment, and the next run
+supersedes it. Lookups of one account's latest decision (the real-time path) are two indexed
+reads: the newest run, then the decision by account id or external id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine, RowMapping, delete, insert, select
+
+from tierwise.adapters.sql.decision_tables import decision_runs, decisions, offer_outcomes
+from tierwise.offers.cadence import OfferOutcome
+from tierwise.services.decision_ports import (
+    DecisionRun,
+    DecisionStore,
+    OutcomeRecord,
+    StoredDecision,
+)
+
+__all__ = ["KEEP_RUNS", "SqlDecisionStore"]
+
+#: How many decide runs are kept (older ones are deleted with their decisions).
+KEEP_RUNS = 3
+_BATCH = 2_000
+
+
+def _run(row: RowMapping) -> DecisionRun:
+    return DecisionRun(
+        run_id=row["run_id"],
+        as_of=row["as_of"],
+        started_at=row["started_at"],
+        engine=row["engine"],
+        playbook=row["playbook"],
+        summary=row["summary"],
+    )
+
+
+def _decision(row: RowMapping) -> StoredDecision:
+    return StoredDecision(
+        run_id=row["run_id"],
+        account_id=row["account_id"],
+        external_id=row["external_id"],
+        as_of=row["as_of"],
+        decision=row["decision"],
+        signals=row["signals"],
+    )
+
+
+def _outcome(row: RowMapping) -> OutcomeRecord:
+    return OutcomeRecord(
+        account_id=row["account_id"],
+        offer=row["offer"],
+        outcome=OfferOutcome(row["outcome"]),
+        at=row["at"],
+        channel=row["channel"],
+        placement=row["placement"],
+    )
+
+
+class SqlDecisionStore(DecisionStore):
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def save_run(self, run: DecisionRun, stored: Sequence[StoredDecision]) -> None:
+        rows: list[dict[str, Any]] = [
+            {
+                "run_id": d.run_id,
+                "account_id": d.account_id,
+                "external_id": d.external_id,
+                "as_of": d.as_of,
+                "decision": d.decision,
+                "signals": d.signals,
+            }
+            for d in stored
+        ]
+        with self._engine.begin() as connection:
+            connection.execute(
+                insert(decision_runs),
+                {
+                    "run_id": run.run_id,
+                    "as_of": run.as_of,
+                    "started_at": run.started_at,
+                    "engine": run.engine,
+                    "playbook": run.playbook,
+                    "summary": run.summary,
+                },
+            )
+            for start in range(0, len(rows), _BATCH):
+                connection.execute(insert(decisions), rows[start : start + _BATCH])
+            newest = select(decision_runs.c.run_id).order_by(
+                decision_runs.c.started_at.desc(), decision_runs.c.run_id.desc()
+            )
+            old = [r for (r,) in connection.execute(newest.offset(KEEP_RUNS))]
+            if old:
+                connection.execute(delete(decisions).where(decisions.c.run_id.in_(old)))
+                connection.execute(delete(decision_runs).where(decision_runs.c.run_id.in_(old)))
+
+    def latest_run(self) -> DecisionRun | None:
+        query = (
+            select(decision_runs)
+            .order_by(decision_runs.c.started_at.desc(), decision_runs.c.run_id.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as connection:
+            row = connection.execute(query).mappings().first()
+        return _run(row) if row else None
+
+    def runs(self) -> list[DecisionRun]:
+        query = select(decision_runs).order_by(
+            decision_runs.c.started_at.desc(), decision_runs.c.run_id.desc()
+        )
+        with self._engine.connect() as connection:
+            return [_run(row) for row in connection.execute(query).mappings()]
+
+    def decision(self, account: str, run_id: str | None = None) -> StoredDecision | None:
+        with self._engine.connect() as connection:
+            if run_id is None:
+                run_id = connection.execute(
+                    select(decision_runs.c.run_id)
+                    .order_by(decision_runs.c.started_at.desc(), decision_runs.c.run_id.desc())
+                    .limit(1)
+                ).scalar()
+                if run_id is None:
+                    return None
+            for column in (decisions.c.account_id, decisions.c.external_id):
+                row = (
+                    connection.execute(
+                        select(decisions).where(decisions.c.run_id == run_id, column == account)
+                    )
+                    .mappings()
+                    .first()
+                )
+                if row is not None:
+                    return _decision(row)
+        return None
+
+    def decisions(self, run_id: str) -> list[StoredDecision]:
+        query = (
+            select(decisions).where(decisions.c.run_id == run_id).order_by(decisions.c.external_id)
+        )
+        with self._engine.connect() as connection:
+            return [_decision(row) for row in connection.execute(query).mappings()]
+
+    def record_outcome(self, outcome: OutcomeRecord) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                insert(offer_outcomes),
+                {
+                    "account_id": outcome.account_id,
+                    "offer": outcome.offer,
+                    "outcome": outcome.outcome.value,
+                    "channel": outcome.channel,
+                    "placement": outcome.placement,
+                    "at": outcome.at,
+                },
+            )
+
+    def outcomes(self, account_id: str | None = None) -> list[OutcomeRecord]:
+        query = select(offer_outcomes).order_by(offer_outcomes.c.id)
+        if account_id is not None:
+            query = query.where(offer_outcomes.c.account_id == account_id)
+        with self._engine.connect() as connection:
+            return [_outcome(row) for row in connection.execute(query).mappings()]

@@ -1,0 +1,262 @@
+"""The ledger read in bulk for the decisioning, and one account's live counters for real time.
+
+:func:`read_ledger` turns the SQL store into what the signals need — one license row per account
+with a subscription in force, its entitlement profile, and the recorded paywall signals — with a
+handful of set-based queries, not one query per account. Entitlements are resolved by the
+licensing core (:func:`~tierwise.licensing.entitlements.resolve_entitlements`) from the same
+sources the ledger's checks use; accounts whose sources are equal share one resolution.
+
+:class:`SqlLiveCounters` answers the real-time path: the account's subscription now, its paywall
+signals since the last decide run, and its current gauges, in three indexed reads.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+
+from tierwise.adapters.analytics.ledger import (
+    EntitlementRow,
+    LicenseRow,
+    PaywallRow,
+    entitlement_rows,
+)
+from tierwise.adapters.sql import tables as t
+from tierwise.adapters.sql.gauges import gauges as gauge_table
+from tierwise.adapters.sql.repositories import _subscription
+from tierwise.catalog.versions import Catalog
+from tierwise.licensing.entitlements import (
+    EntitlementSnapshot,
+    EntitlementSources,
+    Grant,
+    Override,
+    resolve_entitlements,
+)
+from tierwise.licensing.subscriptions import Subscription
+from tierwise.licensing.terms import SubscriptionStatus
+from tierwise.services.decision_ports import AccountRecord, LiveAccount, LiveCounters
+from tierwise.services.quoting import current_of
+
+__all__ = ["LedgerRead", "SqlLiveCounters", "read_ledger"]
+
+_HELD = ("assigned", "noticed")
+#: Paywall signals older than this before ``as_of`` cannot count in any signal window.
+_PAYWALL_LOOKBACK = dt.timedelta(days=61)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRead:
+    records: dict[str, AccountRecord]
+    licenses: list[LicenseRow]
+    entitlements: list[EntitlementRow]
+    paywall: list[PaywallRow]
+
+
+def _sources(
+    catalog: Catalog,
+    subscription: Subscription,
+    grants: tuple[Grant, ...],
+    overrides: tuple[Override, ...],
+) -> EntitlementSources:
+    trial = subscription.trial
+    return EntitlementSources(
+        catalog=catalog.version(subscription.catalog_version),
+        plan=subscription.terms.plan,
+        add_ons=subscription.terms.add_ons,
+        trial_plan=trial.plan if trial else None,
+        trial_ends=trial.ends_at if trial else None,
+        grants=grants,
+        overrides=overrides,
+        suspended=subscription.status is SubscriptionStatus.SUSPENDED,
+        currency=subscription.currency,
+        seats=subscription.terms.seats,
+        version=0,  # equal sources share one resolution; the version is not an input here
+    )
+
+
+def _grants(engine: Engine) -> tuple[dict[str, list[Grant]], dict[str, list[Override]]]:
+    grants: dict[str, list[Grant]] = collections.defaultdict(list)
+    overrides: dict[str, list[Override]] = collections.defaultdict(list)
+    query = select(t.entitlement_grants).order_by(t.entitlement_grants.c.id)
+    with engine.connect() as connection:
+        for r in connection.execute(query).mappings():
+            if r["kind"] == "grant":
+                grants[r["account_id"]].append(
+                    Grant(r["feature"], r["value"], r["starts"], r["ends"], r["reason"])
+                )
+            else:
+                overrides[r["account_id"]].append(
+                    Override(r["feature"], r["value"], r["reason"], r["starts"], r["ends"])
+                )
+    return grants, overrides
+
+
+def _record(account: Mapping[str, object], subscription: Subscription) -> AccountRecord:
+    return AccountRecord(
+        account_id=str(account["id"]),
+        external_id=str(account["external_id"]),
+        name=str(account["name"]),
+        currency=subscription.currency,
+        catalog_version=subscription.catalog_version,
+        subscription_id=subscription.id,
+        subscription=current_of(subscription),
+        owner=None if account["owner"] is None else str(account["owner"]),
+    )
+
+
+def read_ledger(engine: Engine, catalog: Catalog, as_of: dt.datetime) -> LedgerRead:
+    """Every account with a subscription in force, as the signals and decisions need it."""
+    with engine.connect() as connection:
+        accounts = {
+            row["id"]: dict(row) for row in connection.execute(select(t.accounts)).mappings()
+        }
+        subscriptions = [
+            _subscription(row)
+            for row in connection.execute(
+                select(t.subscriptions).order_by(t.subscriptions.c.id)
+            ).mappings()
+        ]
+        held: dict[str, int] = dict(
+            connection.execute(
+                select(t.seats.c.subscription_id, func.count())
+                .where(t.seats.c.status.in_(_HELD))
+                .group_by(t.seats.c.subscription_id)
+            ).all()
+        )
+        paywall = [
+            PaywallRow(r.account_id, r.feature, r.kind, r.at)
+            for r in connection.execute(
+                select(
+                    t.signals.c.account_id, t.signals.c.feature, t.signals.c.kind, t.signals.c.at
+                )
+                .where(t.signals.c.at >= as_of - _PAYWALL_LOOKBACK, t.signals.c.at < as_of)
+                .order_by(t.signals.c.id)
+            )
+        ]
+    grants, overrides = _grants(engine)
+    first_started: dict[str, dt.date] = {}
+    for subscription in subscriptions:
+        day = subscription.created_at.date()
+        account_id = subscription.account_id
+        first_started[account_id] = min(first_started.get(account_id, day), day)
+    resolved: dict[tuple[object, ...], EntitlementSnapshot] = {}
+    profiles: dict[str, EntitlementSnapshot] = {}
+    records: dict[str, AccountRecord] = {}
+    licenses: list[LicenseRow] = []
+    for subscription in subscriptions:
+        account = accounts.get(subscription.account_id)
+        if account is None or not subscription.in_force or subscription.account_id in records:
+            continue
+        sources = _sources(
+            catalog,
+            subscription,
+            tuple(grants.get(subscription.account_id, ())),
+            tuple(overrides.get(subscription.account_id, ())),
+        )
+        key = (
+            subscription.catalog_version,
+            sources.plan,
+            sources.add_ons,
+            sources.trial_plan,
+            sources.trial_ends,
+            sources.grants,
+            sources.overrides,
+            sources.suspended,
+            sources.currency,
+            sources.seats,
+        )
+        snapshot = resolved.get(key)
+        if snapshot is None:
+            snapshot = resolved[key] = resolve_entitlements(sources, as_of)
+        profiles.setdefault(snapshot.fingerprint, snapshot)
+        version = catalog.version(subscription.catalog_version)
+        records[subscription.account_id] = _record(account, subscription)
+        licenses.append(
+            LicenseRow(
+                account_id=subscription.account_id,
+                external_id=str(account["external_id"]),
+                industry=account["industry"],
+                region=account["region"],
+                company_size=account["company_size"],
+                plan=subscription.terms.plan,
+                plan_rank=version.plans[subscription.terms.plan].rank,
+                interval=subscription.terms.interval.value,
+                term_years=subscription.terms.term_years,
+                status=subscription.status.value,
+                trial_plan=subscription.trial.plan if subscription.trial else None,
+                last_trial_at=subscription.last_trial_at,
+                seats=subscription.terms.seats,
+                seats_assigned=int(held.get(subscription.id, 0)),
+                first_started=first_started[subscription.account_id],
+                term_end=subscription.term_end,
+                period_start=subscription.period_start,
+                period_end=subscription.period_end,
+                profile=snapshot.fingerprint,
+            )
+        )
+    rows = [row for snapshot in profiles.values() for row in entitlement_rows(snapshot)]
+    return LedgerRead(records, licenses, rows, paywall)
+
+
+class SqlLiveCounters(LiveCounters):
+    """One account's subscription, paywall signals since a moment, and gauges, from SQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def account(self, reference: str, since: dt.datetime) -> LiveAccount | None:
+        with self._engine.connect() as connection:
+            account = (
+                connection.execute(
+                    select(t.accounts).where(
+                        (t.accounts.c.id == reference) | (t.accounts.c.external_id == reference)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            if account is None:
+                return None
+            subscription = next(
+                (
+                    s
+                    for s in (
+                        _subscription(row)
+                        for row in connection.execute(
+                            select(t.subscriptions)
+                            .where(t.subscriptions.c.account_id == account["id"])
+                            .order_by(t.subscriptions.c.id)
+                        ).mappings()
+                    )
+                    if s.in_force
+                ),
+                None,
+            )
+            if subscription is None:
+                return None
+            hits = connection.execute(
+                select(t.signals.c.feature, func.count(), func.max(t.signals.c.id))
+                .where(t.signals.c.account_id == account["id"], t.signals.c.at >= since)
+                .group_by(t.signals.c.feature)
+            ).all()
+            gauges = connection.execute(
+                select(gauge_table.c.feature, gauge_table.c.value, gauge_table.c.updated_at).where(
+                    gauge_table.c.account_id == account["id"]
+                )
+            ).all()
+        marker = (
+            subscription.id,
+            subscription.version,
+            tuple(sorted((str(f), int(n), int(last)) for f, n, last in hits)),
+            tuple(sorted((str(f), int(v), u.isoformat()) for f, v, u in gauges)),
+        )
+        return LiveAccount(
+            record=_record(dict(account), subscription),
+            paywall_since={str(f): int(n) for f, n, _ in hits},
+            gauges={str(f): int(v) for f, v, _ in gauges},
+            marker=marker,
+        )

@@ -1,0 +1,379 @@
+"""Decisions over all accounts (``tierwise decide``), explanations, and the offer to show now.
+
+:meth:`Decisions.decide` computes every account's signals as of ``as_of`` and evaluates every
+trigger, near miss and the save play's ``at_risk`` over all accounts at once, through the
+:class:`~tierwise.services.decision_ports.SignalEngine` (vectorised on DuckDB or Spark). Only the
+accounts where some condition fired are decided in full, per account
+(:func:`~tierwise.services.decision_making.decide_account`), which also re-evaluates their
+conditions clause by clause for the explanation; every other account's decision is "nothing
+fired", and :meth:`Decisions.explain` re-runs the full evaluation from the stored signals on
+request. The run, each decision and the signals it was made from are stored, so ``explain`` and
+the real-time endpoint read them later.
+
+Real time (:meth:`Decisions.offer_now`): after an entitlement denial or a soft-limit entry the
+account's stored signals are brought up to date with the ledger's live counters — paywall hits
+since the run (``paywall_<feature>``, ``paywall_hits_30d``) and current gauges of limit features
+(``usage_<feature>``, ``util_<feature>``) — and its triggers re-evaluated per account. The
+result is kept until the ledger's marker for the account changes (a new signal, a gauge, a
+subscription change), a new decide run lands, the day changes or an offer outcome is recorded.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from tierwise.errors import InvalidInput, NotFound
+from tierwise.licensing.events import Json, JsonObject
+from tierwise.offers.cadence import OfferEvent
+from tierwise.offers.playbook import Channel
+from tierwise.services.decision_making import DecisionRules, decide_account
+from tierwise.services.decision_ports import (
+    AccountSignals,
+    DecisionRun,
+    DecisionStore,
+    LiveCounters,
+    OutcomeRecord,
+    SignalEngine,
+    SignalRequest,
+    StoredDecision,
+)
+from tierwise.signals.definitions import SignalType, signal_definitions
+
+__all__ = ["DecideResult", "Decisions", "signals_from_json", "signals_json"]
+
+_CACHE_LIMIT = 50_000
+
+
+def signals_json(values: Mapping[str, object]) -> JsonObject:
+    """Signals as JSON: numbers, texts, booleans; dates as ISO text; nulls left out."""
+    data: JsonObject = {}
+    for name, value in sorted(values.items()):
+        if value is None or (isinstance(value, float) and value != value):  # NaN is null
+            continue
+        if isinstance(value, dt.date):
+            data[name] = value.isoformat()
+        elif isinstance(value, Decimal):
+            data[name] = float(value) if value != value.to_integral_value() else int(value)
+        elif isinstance(value, bool | int | float | str):
+            data[name] = value
+    return data
+
+
+def signals_from_json(data: Mapping[str, Json], types: Mapping[str, SignalType]) -> dict[str, Any]:
+    """The inverse of :func:`signals_json` (dates come back as dates, by the registry's types)."""
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if types.get(name) is SignalType.DATE and isinstance(value, str):
+            values[name] = dt.date.fromisoformat(value)
+        else:
+            values[name] = value
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class DecideResult:
+    run: DecisionRun
+    decisions: tuple[JsonObject, ...]
+    signal_seconds: float
+    decide_seconds: float
+
+
+def _quiet(signals: AccountSignals, as_of: dt.datetime) -> JsonObject:
+    record = signals.account
+    values = signals.values
+    return {
+        "account_id": record.account_id,
+        "external_id": record.external_id,
+        "name": record.name,
+        "as_of": as_of.isoformat(),
+        "plan": record.subscription.plan,
+        "currency": record.currency,
+        "owner": record.owner,
+        "at_risk": False,
+        "lifecycle_stage": values.get("lifecycle_stage"),
+        "health_score": None,
+        "chosen": {},
+        "ranked": [],
+        "suppressed": [],
+        "not_triggered": [],
+        "evaluated": "vectorised: no trigger, near miss or at-risk condition fired",
+    }
+
+
+def summarise(decisions: Sequence[JsonObject], *, top: int = 10) -> JsonObject:
+    """Counts for the run's summary table: offers by target kind and channel, nudges, save
+    plays, suppressions by rule, and per currency the accounts with the highest expected value
+    (amounts in different currencies are never compared)."""
+    offers: collections.Counter[str] = collections.Counter()
+    suppressed: collections.Counter[str] = collections.Counter()
+    best: dict[str, list[tuple[Decimal, str, JsonObject]]] = collections.defaultdict(list)
+    save_plays = nudges = 0
+    for decision in decisions:
+        chosen = decision["chosen"]
+        assert isinstance(chosen, dict)
+        for channel, item in chosen.items():
+            assert isinstance(item, dict)
+            if "save_play" in item:
+                save_plays += 1
+                continue
+            target = item["target"]
+            assert isinstance(target, dict)
+            offers[f"{target['kind']}|{channel}|{item['strength']}"] += 1
+            nudges += item["strength"] == "nudge"
+        for entry in decision["suppressed"]:
+            assert isinstance(entry, dict)
+            for rule in entry["rules"] or ["change"]:
+                suppressed[str(rule)] += 1
+        ranked = decision["ranked"]
+        assert isinstance(ranked, list)
+        if ranked:
+            first = ranked[0]
+            assert isinstance(first, dict)
+            value = Decimal(str(first["expected_value"]))
+            best[str(decision["currency"])].append((value, str(decision["external_id"]), first))
+    return {
+        "accounts": len(decisions),
+        "with_offer": sum(1 for d in decisions if d["chosen"]),
+        "at_risk": sum(1 for d in decisions if d["at_risk"]),
+        "save_plays": save_plays,
+        "nudges": nudges,
+        "offers": dict(sorted(offers.items())),
+        "suppressed": dict(sorted(suppressed.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "top": {
+            currency: [
+                {"external_id": account, "offer": entry["offer"], "expected_value": str(value)}
+                for value, account, entry in sorted(ranked, key=lambda i: (-i[0], i[1]))[:top]
+            ]
+            for currency, ranked in sorted(best.items())
+        },
+    }
+
+
+class Decisions:
+    """Decide, explain, and answer the real-time question "which offer, now?"."""
+
+    def __init__(
+        self,
+        rules: DecisionRules,
+        engine: SignalEngine,
+        store: DecisionStore,
+        *,
+        live: LiveCounters | None = None,
+        new_run_id: Callable[[dt.datetime], str],
+    ) -> None:
+        self.rules = rules
+        self._engine = engine
+        self._store = store
+        self._live = live
+        self._new_run_id = new_run_id
+        version = rules.catalog.latest
+        self._types = {d.name: d.type for d in signal_definitions(version)}
+        self._cache: dict[tuple[object, ...], JsonObject] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def signal_engine(self) -> SignalEngine:
+        """The engine computing signals and vectorised conditions (parity tests use it)."""
+        return self._engine
+
+    # -- all accounts ---------------------------------------------------------------------------
+
+    def request(self, as_of: dt.datetime) -> SignalRequest:
+        milestones = self.rules.playbook.milestones
+        return SignalRequest(
+            as_of=as_of,
+            conditions=self.rules.conditions_for(as_of.date()),
+            event_milestones=tuple(
+                (key, m.event, m.at_least) for key, m in milestones.items() if m.event is not None
+            ),
+            condition_milestones=dict(self.rules.conditions.milestones),
+        )
+
+    def decide(
+        self,
+        as_of: dt.datetime,
+        *,
+        started_at: dt.datetime,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> DecideResult:
+        """Decide for every account with a subscription in force, store the run, return it."""
+        computed = self._engine.compute(self.request(as_of))
+        started = time.perf_counter()
+        history: dict[str, list[OfferEvent]] = collections.defaultdict(list)
+        for outcome in self._store.outcomes():
+            if outcome.at < as_of:
+                history[outcome.account_id].append(outcome.event())
+        decisions: list[JsonObject] = []
+        accounts = sorted(computed.accounts, key=lambda a: a.account.external_id)
+        for n, signals in enumerate(accounts, start=1):
+            if signals.fired:
+                decision = decide_account(
+                    self.rules, signals, history.get(signals.account.account_id, ()), as_of
+                )
+            else:
+                decision = _quiet(signals, as_of)
+            decisions.append(decision)
+            if progress is not None:
+                progress(n, len(accounts))
+        run = DecisionRun(
+            run_id=self._new_run_id(started_at),
+            as_of=as_of,
+            started_at=started_at,
+            engine=computed.engine,
+            playbook=f"{self.rules.playbook.name} {self.rules.playbook.version}",
+            summary=summarise(decisions),
+        )
+        self._store.save_run(
+            run,
+            [
+                StoredDecision(
+                    run_id=run.run_id,
+                    account_id=s.account.account_id,
+                    external_id=s.account.external_id,
+                    as_of=as_of,
+                    decision=d,
+                    signals=signals_json(s.values) | {"$fired": sorted(s.fired)},
+                )
+                for s, d in zip(accounts, decisions, strict=True)
+            ],
+        )
+        with self._lock:
+            self._cache.clear()
+        return DecideResult(run, tuple(decisions), computed.seconds, time.perf_counter() - started)
+
+    # -- one account ----------------------------------------------------------------------------
+
+    def _stored(self, account: str, as_of: dt.datetime | None = None) -> StoredDecision:
+        run_id = None
+        if as_of is not None:
+            run_id = next((r.run_id for r in self._store.runs() if r.as_of == as_of), None)
+            if run_id is None:
+                raise NotFound(
+                    f"no decide run as of {as_of.date().isoformat()} is kept", field="as_of"
+                )
+        stored = self._store.decision(account, run_id)
+        if stored is None:
+            raise NotFound(
+                f"no decision for account {account!r}: run `tierwise decide` first",
+                field="account",
+            )
+        return stored
+
+    def _history(self, account_id: str, before: dt.datetime) -> list[OfferEvent]:
+        return [o.event() for o in self._store.outcomes(account_id) if o.at < before]
+
+    def _account_signals(self, stored: StoredDecision) -> AccountSignals:
+        """The stored signals with the account as the ledger had it at decide time."""
+        data = dict(stored.signals)
+        fired = data.pop("$fired", [])
+        values = signals_from_json(data, self._types)
+        record = self._live.account(stored.account_id, stored.as_of) if self._live else None
+        if record is None:
+            raise NotFound(f"account {stored.external_id!r} has no subscription in force")
+        names = frozenset(str(name) for name in fired) if isinstance(fired, list) else frozenset()
+        return AccountSignals(record.record, values, names)
+
+    def explain(self, account: str, as_of: dt.datetime | None = None) -> JsonObject:
+        """The account's latest decision with every reason: why this offer, why not the others.
+
+        The full per-account evaluation is run again from the stored signals when the run only
+        recorded that nothing fired (the same data give the same answer).
+        """
+        stored = self._stored(account, as_of)
+        decision = dict(stored.decision)
+        if "evaluated" in decision:
+            signals = self._account_signals(stored)
+            history = self._history(stored.account_id, stored.as_of)
+            decision = decide_account(self.rules, signals, history, stored.as_of)
+        decision["signals"] = dict(stored.signals)
+        decision["vectorised_fired"] = stored.signals.get("$fired", [])
+        return decision
+
+    def channel_of(self, placement: str) -> Channel:
+        placements = self.rules.playbook.placements
+        if placement not in placements:
+            known = ", ".join(sorted(placements))
+            raise InvalidInput(
+                f"unknown placement {placement!r} (placements: {known})", field="placement"
+            )
+        return placements[placement].channel
+
+    def offer_now(self, account: str, placement: str, now: dt.datetime) -> JsonObject:
+        """The offer to show in ``placement`` now, or none (with why), for one account."""
+        channel = self.channel_of(placement)
+        stored = self._stored(account)
+        if self._live is None:
+            raise NotFound("the real-time path needs the ledger's live counters")
+        live = self._live.account(stored.account_id, stored.as_of)
+        if live is None:
+            raise NotFound(f"account {account!r} has no subscription in force", field="account")
+        key = (stored.run_id, stored.account_id, live.marker, now.date(), channel)
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is None:
+            cached = self._decide_now(stored, live, now)
+            with self._lock:
+                if len(self._cache) >= _CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[key] = cached
+        chosen = cached["chosen"]
+        assert isinstance(chosen, dict)
+        item = chosen.get(channel.value)
+        base: JsonObject = {
+            "account_id": stored.account_id,
+            "external_id": stored.external_id,
+            "placement": placement,
+            "channel": channel.value,
+            "run_id": stored.run_id,
+            "signals_as_of": stored.as_of.isoformat(),
+            "decided_at": cached["as_of"],
+        }
+        if not isinstance(item, dict) or "save_play" in item:
+            reason = (
+                "at risk: a person reaches out instead"
+                if cached["at_risk"]
+                else ("no offer fits this account now")
+            )
+            return base | {"offer": None, "reason": reason}
+        return base | {"offer": item}
+
+    def _decide_now(self, stored: StoredDecision, live: Any, now: dt.datetime) -> JsonObject:
+        data = dict(stored.signals)
+        data.pop("$fired", None)
+        values = signals_from_json(data, self._types)
+        values = overlay(values, live.paywall_since, live.gauges)
+        history = self._history(stored.account_id, now + dt.timedelta(microseconds=1))
+        signals = AccountSignals(live.record, values, frozenset())
+        return decide_account(self.rules, signals, history, now)
+
+    def record_outcome(self, outcome: OutcomeRecord) -> None:
+        """Remember that an offer was shown, accepted, declined or dismissed (cadence reads it)."""
+        if outcome.offer not in self.rules.playbook.offers:
+            raise InvalidInput(f"unknown offer {outcome.offer!r}", field="offer")
+        self._store.record_outcome(outcome)
+        with self._lock:
+            self._cache.clear()
+
+
+def overlay(
+    values: Mapping[str, Any], paywall_since: Mapping[str, int], gauges: Mapping[str, int]
+) -> dict[str, Any]:
+    """Stored signals brought up to date with live counters (module docstring)."""
+    updated = dict(values)
+    for feature, hits in paywall_since.items():
+        name = f"paywall_{feature}"
+        updated[name] = (updated.get(name) or 0) + hits
+        updated["paywall_hits_30d"] = (updated.get("paywall_hits_30d") or 0) + hits
+    for feature, value in gauges.items():
+        updated[f"usage_{feature}"] = value
+        limit = updated.get(f"limit_{feature}")
+        if isinstance(limit, int | float) and not isinstance(limit, bool) and limit > 0:
+            updated[f"util_{feature}"] = value / limit
+    return updated
