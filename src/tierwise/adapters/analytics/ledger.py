@@ -25,8 +25,10 @@ becomes in-memory tables (``ibis.memtable``) on whatever engine reads the events
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import ibis
 import pyarrow as pa
@@ -235,14 +237,24 @@ class LedgerSnapshot:
             .cast(OFFERS_SCHEMA),
         )
 
-    def tables(self) -> dict[str, ir.Table]:
-        """The tables as Ibis in-memory tables, usable on any backend."""
-        return {
-            "licenses": ibis.memtable(self.licenses),
-            "entitlements": ibis.memtable(self.entitlements),
-            "paywall": ibis.memtable(self.paywall),
-            "offers": ibis.memtable(self.offers),
+    def tables(self, backend: Any | None = None) -> dict[str, ir.Table]:
+        """The tables on ``backend``: in-memory tables, or on Spark temporary views made from
+        the Arrow data directly (PySpark's pandas route turns missing text and numbers into
+        values under pandas 3)."""
+        arrow = {
+            "licenses": self.licenses,
+            "entitlements": self.entitlements,
+            "paywall": self.paywall,
+            "offers": self.offers,
         }
+        if backend is None or backend.name != "pyspark":
+            return {name: ibis.memtable(table) for name, table in arrow.items()}
+        tables = {}
+        for name, table in arrow.items():
+            view = f"tierwise_{name}_{uuid.uuid4().hex}"
+            backend._session.createDataFrame(table).createOrReplaceTempView(view)
+            tables[name] = backend.table(view)
+        return tables
 
 
 def _arrow(rows: Sequence[object], schema: pa.Schema) -> pa.Table:

@@ -78,7 +78,7 @@ def compute_signals(
 ) -> ir.Table:
     """Every signal of every licensed account as of ``as_of`` (an unexecuted Ibis table)."""
     moment = AsOf(as_of)
-    tables = ledger.tables()
+    tables = ledger.tables(events.table._find_backend())
     licenses, entitlements = tables["licenses"], tables["entitlements"]
     raw = events.table
     known = raw.filter(raw["account"].notnull() & (raw["time"] < moment.at(0)))
