@@ -2,12 +2,16 @@
 
 Subscriptions are saved with an optimistic check: ``UPDATE … WHERE id = :id AND version =
 :loaded``; when no row matches, someone else committed first and ``ConcurrentChange`` is raised.
-Unique-key violations on history versions and idempotency keys mean the same thing.
+Unique-key violations on history versions and idempotency keys mean the same thing. The update
+sets ``version`` and the columns whose stored value changed since the row was read: a seat
+change then leaves the id, account and due-date indexes alone, which on SQLite writes three
+fewer pages to the log per transition.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tierwise.adapters.sql import tables as t
 from tierwise.adapters.sql.driver_statements import DriverCursor, DriverStatement
+from tierwise.adapters.sql.engine import json_text
 from tierwise.errors import ConcurrentChange, Conflict
 from tierwise.licensing.accounts import Account
 from tierwise.licensing.entitlement_sources import Grant, Override
@@ -144,14 +149,41 @@ def _all_but(table: Any, *skipped: str) -> list[str]:
     return [column.name for column in table.columns if column.name not in skipped]
 
 
-_SAVE_SUBSCRIPTION = DriverStatement(
-    update(t.subscriptions)
-    .where(
-        t.subscriptions.c.id == bindparam("loaded_id"),
-        t.subscriptions.c.version == bindparam("loaded_version"),
+_SUBSCRIPTION_COLUMNS = tuple(column.name for column in t.subscriptions.columns)
+_JSON_COLUMNS = frozenset({"add_ons", "settings", *_SUBSCRIPTION_JSON})
+
+
+@functools.lru_cache(maxsize=256)
+def _save_subscription(columns: tuple[str, ...]) -> DriverStatement:
+    """The optimistic ``UPDATE`` setting ``columns`` (one per set of changed columns)."""
+    return DriverStatement(
+        update(t.subscriptions)
+        .where(
+            t.subscriptions.c.id == bindparam("loaded_id"),
+            t.subscriptions.c.version == bindparam("loaded_version"),
+        )
+        .values({name: bindparam(name) for name in columns})
     )
-    .values({column.name: bindparam(column.name) for column in t.subscriptions.columns})
-)
+
+
+def _changed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> tuple[str, ...]:
+    """``version`` and every column whose stored value differs (all when nothing was read)."""
+    if before is None:
+        return _SUBSCRIPTION_COLUMNS
+    return tuple(
+        name
+        for name in _SUBSCRIPTION_COLUMNS
+        if name == "version" or not _same(name, before[name], after[name])
+    )
+
+
+def _same(column: str, old: Any, new: Any) -> bool:
+    """Whether ``new`` would store exactly what ``old`` stored (``1`` is not ``1.0`` nor True)."""
+    if column in _JSON_COLUMNS:
+        return old is new or json_text(old) == json_text(new)
+    return type(old) is type(new) and bool(old == new)
+
+
 _GET_SUBSCRIPTION = DriverStatement(
     select(t.subscriptions).where(t.subscriptions.c.id == bindparam("id"))
 )
@@ -181,29 +213,36 @@ class SqlSubscriptions(ports.SubscriptionRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
         self._driver = DriverCursor(connection)
-        self._loaded: dict[str, int] = {}
+        # id → the row as read or last written in this transaction (its version included).
+        self._loaded: dict[str, dict[str, Any]] = {}
 
     def add(self, subscription: Subscription) -> None:
-        self._db.execute(_INSERT_SUBSCRIPTION, _subscription_row(subscription))
-        self._loaded[subscription.id] = subscription.version
+        row = _subscription_row(subscription)
+        self._db.execute(_INSERT_SUBSCRIPTION, row)
+        self._loaded[subscription.id] = row
 
     def get(self, subscription_id: str) -> Subscription | None:
         row = self._driver.first(_GET_SUBSCRIPTION, {"id": subscription_id})
         if row is None:
             return None
         subscription = _subscription(row)
-        self._loaded[subscription.id] = subscription.version
+        self._loaded[subscription.id] = row
         return subscription
 
     def save(self, subscription: Subscription) -> None:
         row = _subscription_row(subscription)
-        row["loaded_id"], row["loaded_version"] = subscription.id, self._loaded.get(subscription.id)
-        if self._driver.execute(_SAVE_SUBSCRIPTION, row).rowcount != 1:
+        loaded = self._loaded.get(subscription.id)
+        statement = _save_subscription(_changed(loaded, row))
+        parameters = row | {
+            "loaded_id": subscription.id,
+            "loaded_version": None if loaded is None else loaded["version"],
+        }
+        if self._driver.execute(statement, parameters).rowcount != 1:
             raise ConcurrentChange(
                 f"subscription {subscription.id} was changed by someone else; reload and retry",
                 field="subscription",
             )
-        self._loaded[subscription.id] = subscription.version
+        self._loaded[subscription.id] = row
 
     def for_account(self, account_id: str) -> list[Subscription]:
         query = (
