@@ -156,8 +156,10 @@ def test_an_illegal_change_is_refused_with_exit_2() -> None:
     assert "changes.cases[0]" in err
 
 
-def test_demo_validates_and_prints_quotes_as_json() -> None:
-    code, out, err = _run("demo", "--json")
+def test_demo_validates_and_prints_quotes_as_json(tmp_path: Path) -> None:
+    code, out, err = _run(
+        "demo", "--json", "--accounts", "40", "--data-dir", str(tmp_path / "demo")
+    )
     assert code == 0, err
     report = json.loads(out)
     assert report["catalog"]["valid"] is True
