@@ -18,6 +18,7 @@ from tierwise.api.routers import (
     entitlements,
     health,
     licenses,
+    offers,
     seats,
     subscriptions,
     transitions,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, options: ApiOptions | None =
         seats.router,
         licenses.router,
         webhooks.router,
+        offers.router,
     ):
         app.include_router(router, responses=_PROBLEMS)
     install_usage(app, runtime, responses=_PROBLEMS)
