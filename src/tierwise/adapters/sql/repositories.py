@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from tierwise.adapters.sql import tables as t
 from tierwise.adapters.sql.driver_statements import DriverCursor, DriverStatement
 from tierwise.adapters.sql.engine import json_text
+from tierwise.adapters.sql.stored_receipts import receipt_from_store, receipt_to_store
 from tierwise.errors import ConcurrentChange, Conflict
 from tierwise.licensing.accounts import Account
 from tierwise.licensing.entitlement_sources import Grant, Override
@@ -316,6 +317,7 @@ class SqlHistory(ports.HistoryRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
         self._driver = DriverCursor(connection)
+        self._by_key: dict[str, HistoryEntry] = {}
 
     def append(self, entry: HistoryEntry) -> None:
         row = entry.as_dict() | {"at": entry.at}
@@ -325,6 +327,12 @@ class SqlHistory(ports.HistoryRepository):
             raise ConcurrentChange(
                 f"version {entry.version} of {entry.subscription_id} is already recorded"
             ) from None
+        if entry.idempotency_key is not None:
+            self._by_key[entry.idempotency_key] = entry
+
+    def appended_with(self, key: str) -> HistoryEntry | None:
+        """The last entry this repository appended under idempotency key ``key``."""
+        return self._by_key.get(key)
 
     def for_subscription(self, subscription_id: str, *, limit: int = 50) -> list[HistoryEntry]:
         query = (
@@ -377,20 +385,28 @@ class SqlOutbox(ports.OutboxRepository):
 
 
 class SqlIdempotency(ports.IdempotencyRepository):
-    def __init__(self, connection: Connection) -> None:
+    """Keys and their first receipts; given the transaction's ``history``, receipts whose data
+    is a history entry's are stored by reference to it (:mod:`.stored_receipts`)."""
+
+    def __init__(self, connection: Connection, history: SqlHistory | None = None) -> None:
         self._db = connection
         self._driver = DriverCursor(connection)
+        self._history = history
 
     def get(self, key: str) -> ports.IdempotencyRecord | None:
         row = self._driver.first(_GET_KEY, {"key": key})
-        return ports.IdempotencyRecord(**row) if row else None
+        if row is None:
+            return None
+        row["receipt"] = receipt_from_store(row["receipt"], self._driver)
+        return ports.IdempotencyRecord(**row)
 
     def add(self, record: ports.IdempotencyRecord) -> None:
+        entry = self._history.appended_with(record.key) if self._history is not None else None
         row = {
             "key": record.key,
             "command": record.command,
             "fingerprint": record.fingerprint,
-            "receipt": record.receipt,
+            "receipt": receipt_to_store(record.receipt, entry),
             "at": record.at,
         }
         try:

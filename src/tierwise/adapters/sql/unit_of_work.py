@@ -45,7 +45,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.seats = SqlSeats(connection)
         self.history = SqlHistory(connection)
         self.outbox = SqlOutbox(connection)
-        self.idempotency = SqlIdempotency(connection)
+        self.idempotency = SqlIdempotency(connection, self.history)
         self.grants = SqlGrants(connection)
         self.signals = SqlSignals(connection)
         return self
