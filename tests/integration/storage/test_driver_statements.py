@@ -6,8 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, bindparam, func, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from tierwise.adapters.sql import tables as t
 from tierwise.adapters.sql.driver_statements import DriverCursor, DriverStatement
@@ -75,3 +75,23 @@ def test_a_driver_statement_runs_inside_the_connections_transaction(engine: Engi
     # then nothing was kept (the statement did not run in autocommit)
     with engine.connect() as connection:
         assert connection.execute(select(t.idempotency_keys)).first() is None
+
+
+def test_a_lost_connection_is_invalidated_as_core_would(engine: Engine) -> None:
+    # given a connection whose server session is ended from outside (PostgreSQL only: an
+    # embedded SQLite file has no server to lose)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only a server database can drop a connection")
+    with engine.connect() as connection:
+        backend = connection.execute(select(func.pg_backend_pid())).scalar_one()
+        with engine.connect() as other:
+            other.execute(select(func.pg_terminate_backend(backend)))
+        # when a driver statement runs on it
+        with pytest.raises(DBAPIError) as raised:
+            DriverCursor(connection).first(_GET_KEY, {"key": "k"})
+        # then the error says so and the connection is invalidated (never pooled again)
+        assert raised.value.connection_invalidated
+        assert connection.invalidated
+    # and the engine goes on with a fresh connection
+    with engine.connect() as connection:
+        assert DriverCursor(connection).first(_GET_KEY, {"key": "k"}) is None

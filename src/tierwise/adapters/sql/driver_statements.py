@@ -21,7 +21,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
@@ -135,14 +135,21 @@ class DriverCursor:
         connection = self._connection
         if not connection.in_transaction():  # as Connection.execute would autobegin
             connection.begin()
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi_connection = connection.connection.dbapi_connection
+        cursor = dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(compiled.sql, parameters)
         except self._error as error:
-            raise self._translated(compiled, parameters, error) from error
+            # As Connection.execute does: a lost connection is invalidated (never pooled again).
+            lost = self._dialect.is_disconnect(cast(Any, error), dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(error)
+            raise DBAPIError.instance(
+                compiled.sql,
+                parameters,
+                error,
+                self._error,
+                connection_invalidated=lost,
+                dialect=self._dialect,
+            ) from error
         return cursor
-
-    def _translated(self, compiled: _Compiled, parameters: Any, error: Exception) -> BaseException:
-        return DBAPIError.instance(
-            compiled.sql, parameters, error, self._error, dialect=self._dialect
-        )
