@@ -13,6 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from tierwise.cli.catalog import catalog_app
+from tierwise.cli.decide import decide, explain
 from tierwise.cli.demo import demo
 from tierwise.cli.events import events_app
 from tierwise.cli.keys import keys_app
@@ -49,6 +50,8 @@ app = typer.Typer(
 )
 
 app.command("demo")(demo)
+app.command("decide")(decide)
+app.command("explain")(explain)
 app.add_typer(catalog_app, name="catalog")
 app.command("quote")(quote)
 app.add_typer(playbook_app, name="playbook")
