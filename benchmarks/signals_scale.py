@@ -57,27 +57,29 @@ AS_OF = dt.datetime(2026, 3, 15, tzinfo=dt.UTC)
 CATALOG = Path(__file__).parents[1] / "examples" / "catalog.yaml"
 ACCOUNTS, EVENTS, DAYS = 1_000_000, 100_000_000, 90
 
+#: Event types and their shares of all events (per 10,000).
+TYPE_SHARES = (
+    ("api.call", 5500),
+    ("automation.run", 2500),
+    ("board.viewed", 1400),
+    ("feature.used", 200),
+    ("storage.measured", 100),
+    ("feature.gauge", 100),
+    ("support.ticket.opened", 50),
+    ("support.ticket.closed", 30),
+    ("survey.nps", 30),
+    ("survey.csat", 20),
+    ("payment.failed", 20),
+    ("user.identified", 30),
+    ("account.champion", 20),
+)
+
 _EVENTS_SQL = """
 WITH draws AS (
-    SELECT i, (hash(i) % {accounts})::BIGINT AS acct, (hash(i + 1000000000000) >> 1)::BIGINT AS h2,
+    SELECT i, '{type}' AS type, (hash(i) % {accounts})::BIGINT AS acct,
+           (hash(i + 1000000000000) >> 1)::BIGINT AS h2,
            (hash(i + 2000000000000) >> 1)::BIGINT AS h3
-    FROM range({events}) t(i)
-), typed AS (
-    SELECT *, CASE
-        WHEN h2 % 10000 < 5500 THEN 'api.call'
-        WHEN h2 % 10000 < 8000 THEN 'automation.run'
-        WHEN h2 % 10000 < 9400 THEN 'board.viewed'
-        WHEN h2 % 10000 < 9600 THEN 'feature.used'
-        WHEN h2 % 10000 < 9700 THEN 'storage.measured'
-        WHEN h2 % 10000 < 9800 THEN 'feature.gauge'
-        WHEN h2 % 10000 < 9850 THEN 'support.ticket.opened'
-        WHEN h2 % 10000 < 9880 THEN 'support.ticket.closed'
-        WHEN h2 % 10000 < 9910 THEN 'survey.nps'
-        WHEN h2 % 10000 < 9930 THEN 'survey.csat'
-        WHEN h2 % 10000 < 9950 THEN 'payment.failed'
-        WHEN h2 % 10000 < 9980 THEN 'user.identified'
-        ELSE 'account.champion' END AS type
-    FROM draws
+    FROM range({start}, {stop}) t(i)
 )
 SELECT 'bench' AS source, i::VARCHAR AS id, type, 'a' || acct AS account,
     CASE WHEN type IN ('storage.measured', 'feature.gauge', 'payment.failed')
@@ -98,7 +100,7 @@ SELECT 'bench' AS source, i::VARCHAR AS id, type, 'a' || acct AS account,
             THEN '{{"role":"' || ['engineer','designer','manager','it_admin'][h3 % 4 + 1] || '"}}'
         WHEN 'account.champion' THEN '{{"user_id":"u' || acct || '-' || h3 % 8 || '"}}'
         ELSE '{{}}' END AS properties
-FROM typed
+FROM draws
 """
 
 _LICENSES_SQL = """
@@ -140,19 +142,26 @@ def generate(directory: Path, scale: float) -> dict[str, int]:
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET threads = 2")
     (directory / "events").mkdir(parents=True, exist_ok=True)
-    sql = _EVENTS_SQL.format(accounts=accounts, events=events, as_of=AS_OF.isoformat(), days=DAYS)
-    files = 8 if events >= 8_000_000 else 1
-    per_file = math.ceil(events / files)
-    for part in range(files):
-        chunk = sql.replace(
-            f"range({events})", f"range({part * per_file}, {min(events, (part + 1) * per_file)})"
-        )
-        # clustered by type, as a warehouse table or an export would be: row-group statistics
-        # then let each type-filtered scan skip the groups of other types
-        con.execute(
-            f"COPY ({chunk} ORDER BY type, account) TO '{directory}/events/part-{part}.parquet' "
-            "(FORMAT parquet, ROW_GROUP_SIZE 250000)"
-        )
+    # clustered by type, as a warehouse table partitioned or sorted by event type would be:
+    # written type by type (no sort needed), so row-group statistics let each type-filtered scan
+    # skip the other types' groups
+    start, chunk = 0, 12_500_000
+    for type_, share in TYPE_SHARES:
+        count = events * share // 10_000
+        for part, first in enumerate(range(start, start + count, chunk)):
+            sql = _EVENTS_SQL.format(
+                type=type_,
+                accounts=accounts,
+                start=first,
+                stop=min(start + count, first + chunk),
+                as_of=AS_OF.isoformat(),
+                days=DAYS,
+            )
+            con.execute(
+                f"COPY ({sql}) TO '{directory}/events/{type_}-{part}.parquet' "
+                "(FORMAT parquet, ROW_GROUP_SIZE 250000)"
+            )
+        start += count
     licenses = con.sql(
         _LICENSES_SQL.format(accounts=accounts, as_of=AS_OF.isoformat(), day=AS_OF.date())
     ).to_arrow_table()
@@ -193,7 +202,7 @@ def generate(directory: Path, scale: float) -> dict[str, int]:
     ).to_arrow_table()
     pq.write_table(offers, directory / "offers.parquet")
     con.close()
-    return {"accounts": accounts, "events": events}
+    return {"accounts": accounts, "events": start}
 
 
 def ledger(directory: Path) -> LedgerSnapshot:
