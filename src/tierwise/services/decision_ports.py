@@ -135,6 +135,11 @@ class DecisionStore(abc.ABC):
     @abc.abstractmethod
     def latest_run(self) -> DecisionRun | None: ...
 
+    def latest_run_id(self) -> str | None:
+        """The id of the newest run (the real-time path asks this often; make it cheap)."""
+        run = self.latest_run()
+        return None if run is None else run.run_id
+
     @abc.abstractmethod
     def runs(self) -> list[DecisionRun]:
         """The runs kept, newest first."""
@@ -161,7 +166,8 @@ class LiveAccount:
     (denials and soft-limit entries) per feature since a moment, and its current gauges.
 
     ``marker`` changes whenever any of these change (a new paywall signal, a gauge set, a
-    subscription change), so a cached real-time decision can be reused until it does.
+    subscription change, an offer outcome recorded), so a cached real-time decision can be reused
+    until it does.
     """
 
     record: AccountRecord

@@ -38,6 +38,7 @@ from tierwise.services.decision_ports import (
     AccountSignals,
     DecisionRun,
     DecisionStore,
+    LiveAccount,
     LiveCounters,
     OutcomeRecord,
     SignalEngine,
@@ -49,6 +50,8 @@ from tierwise.signals.definitions import SignalType, signal_definitions
 __all__ = ["DecideResult", "Decisions", "signals_from_json", "signals_json"]
 
 _CACHE_LIMIT = 50_000
+#: How often the real-time path asks the store whether a newer decide run landed.
+_RUN_RECHECK_SECONDS = 1.0
 
 
 def signals_json(values: Mapping[str, object]) -> JsonObject:
@@ -177,6 +180,9 @@ class Decisions:
         self._types = {d.name: d.type for d in signal_definitions(version)}
         self._cache: dict[tuple[object, ...], JsonObject] = {}
         self._lock = threading.Lock()
+        self._run_id: str | None = None
+        self._run_checked = -_RUN_RECHECK_SECONDS
+        self._latest: dict[str, tuple[StoredDecision, dict[str, Any]]] = {}
 
     @property
     def signal_engine(self) -> SignalEngine:
@@ -305,20 +311,51 @@ class Decisions:
             )
         return placements[placement].channel
 
+    def _latest_stored(self, account: str) -> tuple[StoredDecision, dict[str, Any]]:
+        """The account's decision in the newest run, with its parsed signals, kept in memory
+        for that run (the store is asked for a newer run at most once a second)."""
+        clock = time.monotonic()
+        with self._lock:
+            if clock - self._run_checked >= _RUN_RECHECK_SECONDS:
+                run_id = self._store.latest_run_id()
+                self._run_checked = clock
+                if run_id != self._run_id:
+                    self._run_id = run_id
+                    self._latest.clear()
+                    self._cache.clear()
+            run_id = self._run_id
+            found = self._latest.get(account)
+        if found is not None:
+            return found
+        stored = self._store.decision(account, run_id) if run_id is not None else None
+        if stored is None:
+            raise NotFound(
+                f"no decision for account {account!r}: run `tierwise decide` first",
+                field="account",
+            )
+        data = dict(stored.signals)
+        data.pop("$fired", None)
+        found = (stored, signals_from_json(data, self._types))
+        with self._lock:
+            if len(self._latest) >= _CACHE_LIMIT:
+                self._latest.clear()
+            self._latest[account] = found
+        return found
+
     def offer_now(self, account: str, placement: str, now: dt.datetime) -> JsonObject:
         """The offer to show in ``placement`` now, or none (with why), for one account."""
         channel = self.channel_of(placement)
-        stored = self._stored(account)
         if self._live is None:
             raise NotFound("the real-time path needs the ledger's live counters")
+        stored, values = self._latest_stored(account)
         live = self._live.account(stored.account_id, stored.as_of)
         if live is None:
             raise NotFound(f"account {account!r} has no subscription in force", field="account")
-        key = (stored.run_id, stored.account_id, live.marker, now.date(), channel)
+        key = (stored.run_id, stored.account_id, live.marker, now.date())
         with self._lock:
             cached = self._cache.get(key)
         if cached is None:
-            cached = self._decide_now(stored, live, now)
+            cached = self._decide_now(stored, values, live, now)
             with self._lock:
                 if len(self._cache) >= _CACHE_LIMIT:
                     self._cache.clear()
@@ -339,15 +376,14 @@ class Decisions:
             reason = (
                 "at risk: a person reaches out instead"
                 if cached["at_risk"]
-                else ("no offer fits this account now")
+                else "no offer fits this account now"
             )
             return base | {"offer": None, "reason": reason}
         return base | {"offer": item}
 
-    def _decide_now(self, stored: StoredDecision, live: Any, now: dt.datetime) -> JsonObject:
-        data = dict(stored.signals)
-        data.pop("$fired", None)
-        values = signals_from_json(data, self._types)
+    def _decide_now(
+        self, stored: StoredDecision, values: dict[str, Any], live: LiveAccount, now: dt.datetime
+    ) -> JsonObject:
         values = overlay(values, live.paywall_since, live.gauges)
         history = self._history(stored.account_id, now + dt.timedelta(microseconds=1))
         signals = AccountSignals(live.record, values, frozenset())
@@ -357,9 +393,7 @@ class Decisions:
         """Remember that an offer was shown, accepted, declined or dismissed (cadence reads it)."""
         if outcome.offer not in self.rules.playbook.offers:
             raise InvalidInput(f"unknown offer {outcome.offer!r}", field="offer")
-        self._store.record_outcome(outcome)
-        with self._lock:
-            self._cache.clear()
+        self._store.record_outcome(outcome)  # the live marker counts outcomes: caches see it
 
 
 def overlay(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, RowMapping, delete, insert, select
+from sqlalchemy import Engine, RowMapping, bindparam, delete, insert, select
 
 from tierwise.adapters.sql.decision_tables import decision_runs, decisions, offer_outcomes
 from tierwise.offers.cadence import OfferOutcome
@@ -27,6 +27,18 @@ __all__ = ["KEEP_RUNS", "SqlDecisionStore"]
 #: How many decide runs are kept (older ones are deleted with their decisions).
 KEEP_RUNS = 3
 _BATCH = 2_000
+# The real-time path's statements, built once (values travel as parameters).
+_LATEST_RUN_ID = (
+    select(decision_runs.c.run_id)
+    .order_by(decision_runs.c.started_at.desc(), decision_runs.c.run_id.desc())
+    .limit(1)
+)
+_BY_ACCOUNT_ID = select(decisions).where(
+    decisions.c.run_id == bindparam("run_id"), decisions.c.account_id == bindparam("account")
+)
+_BY_EXTERNAL_ID = select(decisions).where(
+    decisions.c.run_id == bindparam("run_id"), decisions.c.external_id == bindparam("account")
+)
 
 
 def _run(row: RowMapping) -> DecisionRun:
@@ -110,6 +122,11 @@ class SqlDecisionStore(DecisionStore):
             row = connection.execute(query).mappings().first()
         return _run(row) if row else None
 
+    def latest_run_id(self) -> str | None:
+        with self._engine.connect() as connection:
+            value = connection.execute(_LATEST_RUN_ID).scalar()
+        return None if value is None else str(value)
+
     def runs(self) -> list[DecisionRun]:
         query = select(decision_runs).order_by(
             decision_runs.c.started_at.desc(), decision_runs.c.run_id.desc()
@@ -120,18 +137,12 @@ class SqlDecisionStore(DecisionStore):
     def decision(self, account: str, run_id: str | None = None) -> StoredDecision | None:
         with self._engine.connect() as connection:
             if run_id is None:
-                run_id = connection.execute(
-                    select(decision_runs.c.run_id)
-                    .order_by(decision_runs.c.started_at.desc(), decision_runs.c.run_id.desc())
-                    .limit(1)
-                ).scalar()
+                run_id = connection.execute(_LATEST_RUN_ID).scalar()
                 if run_id is None:
                     return None
-            for column in (decisions.c.account_id, decisions.c.external_id):
+            for statement in (_BY_ACCOUNT_ID, _BY_EXTERNAL_ID):
                 row = (
-                    connection.execute(
-                        select(decisions).where(decisions.c.run_id == run_id, column == account)
-                    )
+                    connection.execute(statement, {"run_id": run_id, "account": account})
                     .mappings()
                     .first()
                 )

@@ -7,7 +7,8 @@ licensing core (:func:`~tierwise.licensing.entitlements.resolve_entitlements`) f
 sources the ledger's checks use; accounts whose sources are equal share one resolution.
 
 :class:`SqlLiveCounters` answers the real-time path: the account's subscription now, its paywall
-signals since the last decide run, and its current gauges, in three indexed reads.
+signals since the last decide run, its current gauges and its offer outcomes, in two
+indexed reads with statements built once.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, bindparam, func, literal_column, select, union_all
 
 from tierwise.adapters.analytics.ledger import (
     EntitlementRow,
@@ -26,6 +27,8 @@ from tierwise.adapters.analytics.ledger import (
     entitlement_rows,
 )
 from tierwise.adapters.sql import tables as t
+from tierwise.adapters.sql.decision_tables import offer_outcomes
+from tierwise.adapters.sql.driver_statements import DriverCursor, DriverStatement
 from tierwise.adapters.sql.gauges import gauges as gauge_table
 from tierwise.adapters.sql.repositories import _subscription
 from tierwise.catalog.versions import Catalog
@@ -202,61 +205,89 @@ def read_ledger(engine: Engine, catalog: Catalog, as_of: dt.datetime) -> LedgerR
     return LedgerRead(records, licenses, rows, paywall)
 
 
+# The real-time path's statements, built once (values travel as parameters).
+_ACCOUNT_SUBSCRIPTIONS = DriverStatement(
+    select(
+        t.accounts.c.external_id.label("_external_id"),
+        t.accounts.c.name.label("_name"),
+        t.accounts.c.owner.label("_owner"),
+        t.subscriptions,
+    )
+    .join(t.accounts, t.accounts.c.id == t.subscriptions.c.account_id)
+    .where(
+        (t.accounts.c.id == bindparam("reference"))
+        | (t.accounts.c.external_id == bindparam("reference"))
+    )
+    .order_by(t.subscriptions.c.id)
+)
+_COUNTERS = DriverStatement(
+    union_all(
+        select(
+            literal_column("'paywall'").label("kind"),
+            t.signals.c.feature,
+            func.count().label("value"),
+            func.max(t.signals.c.id).label("last"),
+        )
+        .where(
+            t.signals.c.account_id == bindparam("account_id"), t.signals.c.at >= bindparam("since")
+        )
+        .group_by(t.signals.c.feature),
+        select(
+            literal_column("'gauge'").label("kind"),
+            gauge_table.c.feature,
+            gauge_table.c.value,
+            literal_column("0").label("last"),
+        ).where(gauge_table.c.account_id == bindparam("account_id")),
+        select(
+            literal_column("'outcome'").label("kind"),
+            literal_column("''").label("feature"),
+            func.count().label("value"),
+            func.coalesce(func.max(offer_outcomes.c.id), literal_column("0")).label("last"),
+        ).where(offer_outcomes.c.account_id == bindparam("account_id")),
+    )
+)
+
+
 class SqlLiveCounters(LiveCounters):
-    """One account's subscription, paywall signals since a moment, and gauges, from SQL."""
+    """One account's subscription in force, paywall signals since a moment, gauges and the
+    number of offer outcomes, from SQL in two indexed reads."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def account(self, reference: str, since: dt.datetime) -> LiveAccount | None:
         with self._engine.connect() as connection:
-            account = (
-                connection.execute(
-                    select(t.accounts).where(
-                        (t.accounts.c.id == reference) | (t.accounts.c.external_id == reference)
-                    )
-                )
-                .mappings()
-                .first()
-            )
-            if account is None:
+            driver = DriverCursor(connection)
+            in_force = [
+                (row, subscription)
+                for row in driver.rows(_ACCOUNT_SUBSCRIPTIONS, {"reference": reference})
+                if (subscription := _subscription(row)).in_force
+            ]
+            if not in_force:
                 return None
-            subscription = next(
-                (
-                    s
-                    for s in (
-                        _subscription(row)
-                        for row in connection.execute(
-                            select(t.subscriptions)
-                            .where(t.subscriptions.c.account_id == account["id"])
-                            .order_by(t.subscriptions.c.id)
-                        ).mappings()
-                    )
-                    if s.in_force
-                ),
-                None,
-            )
-            if subscription is None:
-                return None
-            hits = connection.execute(
-                select(t.signals.c.feature, func.count(), func.max(t.signals.c.id))
-                .where(t.signals.c.account_id == account["id"], t.signals.c.at >= since)
-                .group_by(t.signals.c.feature)
-            ).all()
-            gauges = connection.execute(
-                select(gauge_table.c.feature, gauge_table.c.value, gauge_table.c.updated_at).where(
-                    gauge_table.c.account_id == account["id"]
+            row, subscription = in_force[0]
+            counters = [
+                (r["kind"], r["feature"], r["value"], r["last"])
+                for r in driver.rows(
+                    _COUNTERS, {"account_id": subscription.account_id, "since": since}
                 )
-            ).all()
+            ]
+        account = {
+            "id": subscription.account_id,
+            "external_id": row["_external_id"],
+            "name": row["_name"],
+            "owner": row["_owner"],
+        }
+        paywall = {str(f): int(v) for kind, f, v, _ in counters if kind == "paywall"}
+        gauges = {str(f): int(v) for kind, f, v, _ in counters if kind == "gauge"}
         marker = (
             subscription.id,
             subscription.version,
-            tuple(sorted((str(f), int(n), int(last)) for f, n, last in hits)),
-            tuple(sorted((str(f), int(v), u.isoformat()) for f, v, u in gauges)),
+            tuple(sorted((str(k), str(f), int(v), int(last or 0)) for k, f, v, last in counters)),
         )
         return LiveAccount(
-            record=_record(dict(account), subscription),
-            paywall_since={str(f): int(n) for f, n, _ in hits},
-            gauges={str(f): int(v) for f, v, _ in gauges},
+            record=_record(account, subscription),
+            paywall_since=paywall,
+            gauges=gauges,
             marker=marker,
         )
