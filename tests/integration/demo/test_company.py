@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -33,7 +34,7 @@ def built(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
     return data_dir, build_company(data_dir, catalog, CompanySpec(accounts=100))
 
 
-def _ledger(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
+def _ledger(data_dir: Path, sql: str) -> list[tuple[Any, ...]]:
     engine = create_engine(f"sqlite:///{data_dir / 'tierwise.db'}")
     with engine.connect() as connection:
         rows = [tuple(row) for row in connection.execute(text(sql))]
@@ -41,7 +42,7 @@ def _ledger(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
     return rows
 
 
-def _events(data_dir: Path, sql: str) -> list[tuple[object, ...]]:
+def _events(data_dir: Path, sql: str) -> list[tuple[Any, ...]]:
     with duckdb.connect(str(data_dir / "events.duckdb"), read_only=True) as con:
         con.execute("SET TimeZone = 'UTC'")
         return con.execute(sql).fetchall()
