@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from tierwise.catalog.model import CatalogVersion
@@ -164,7 +164,6 @@ def _consider(
         )
     try:
         delta = annual_revenue_delta(version, subscription, change)
-        quote = quote_change(version, subscription, change, as_of)
     except TierwiseError as error:  # a change the catalog cannot price is not offered
         return _Considered(
             key, offer, strength, trigger, near, checks, cadence, change, None, str(error)
@@ -194,9 +193,7 @@ def _consider(
             None,
             "a near miss is shown only in-app or by email, and this offer uses neither",
         )
-    return _Considered(
-        key, offer, strength, trigger, near, checks, cadence, change, candidate, quote=quote
-    )
+    return _Considered(key, offer, strength, trigger, near, checks, cadence, change, candidate)
 
 
 def _outcome_copy(offer: Offer, values: Mapping[str, object]) -> str:
@@ -396,17 +393,42 @@ def decide_account(
         else:
             not_triggered.append(result)
     viable = [c for c in considered if c.candidate is not None]
+    by_key = {c.key: c for c in viable}
+    quoted: dict[str, _Considered] = {}
+
+    def priced(key: str) -> _Considered | None:
+        """The candidate with its quote (computed once, only for offers about to be chosen); a
+        change the quote engine refuses leaves the candidates, with the reason."""
+        if key in quoted:
+            return quoted[key]
+        item = by_key[key]
+        assert item.change is not None
+        try:
+            quote = quote_change(version, record.subscription, item.change, as_of)
+        except TierwiseError as error:
+            failed = replace(item, candidate=None, problem=f"quote: {error}")
+            considered[considered.index(item)] = failed
+            return None
+        quoted[key] = replace(item, quote=quote)
+        return quoted[key]
+
     offers = rank(c.candidate for c in viable if c.strength == "offer" and c.candidate)
     nudges = rank(c.candidate for c in viable if c.strength == "nudge" and c.candidate)
-    by_key = {c.key: c for c in viable}
     chosen: dict[str, Json] = {}
     for channel in Channel:
         if channel is Channel.CSM and routing.at_risk:
             chosen[channel.value] = {"save_play": _save_play(routing, values)}
             continue
-        best = next((c for c in (*offers, *nudges) if channel in c.channels), None)
-        if best is not None:
-            chosen[channel.value] = _chosen(rules, version, by_key[best.offer], channel, account)
+        for candidate in (*offers, *nudges):
+            if channel not in candidate.channels:
+                continue
+            item = priced(candidate.offer)
+            if item is not None:
+                chosen[channel.value] = _chosen(rules, version, item, channel, account)
+                break
+    failed_keys = {c.key for c in considered if c.candidate is None}
+    offers = tuple(c for c in offers if c.offer not in failed_keys)
+    nudges = tuple(c for c in nudges if c.offer not in failed_keys)
     strength = {c.key: c.strength for c in viable}
     return {
         "account_id": record.account_id,
