@@ -12,9 +12,20 @@ Layout and format
 
 Exactly once
     An event is stored only when no stored event has the same ``(source, id)``; within one batch
-    the first occurrence wins. The check and the write are one transaction: a batch that fails
-    anywhere stores nothing, and its retry counts every event once. Same key means same event,
-    whatever the payload (the CloudEvents rule); later copies are counted as ``duplicates``.
+    the first occurrence wins. The check and the write happen under the process's writer lock
+    and the write is one transaction: a batch that fails anywhere stores nothing, and its retry
+    counts every event once. Same key means same event, whatever the payload (the CloudEvents
+    rule); later copies are counted as ``duplicates``.
+
+    How the check is made depends on the size of the write. Batches (:meth:`EventStore.append`,
+    :meth:`EventStore.append_table` — the HTTP path) probe the writer's in-memory key index
+    (:mod:`tierwise.adapters.event_keys`: a 64-bit hash of each stored key with its rowid); a
+    hash that is found is confirmed by comparing the stored row's actual key, so the cost of a
+    batch does not grow with the store and no hash collision can drop an event. Bulk writes
+    (:func:`insert_new_events`: file imports, the demo generator) anti-join the staged rows
+    against every stored key in one set-based statement, which is cheap per row when the staged
+    side is large; the index catches up with their rows (read back from the table's end) before
+    the next batch.
 
 Processes and threads
     DuckDB lets one process open a database file for writing (others may only read, and only
@@ -40,7 +51,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
 
+from tierwise.adapters.event_keys import KeyIndex, key_hashes
 from tierwise.catalog.model import Aggregation, Meter
 from tierwise.errors import EventStoreUnavailable, InvalidInput
 from tierwise.usage.events import UsageEvent
@@ -48,17 +63,17 @@ from tierwise.usage.meters import MeterTotal, Quantity, Window
 
 __all__ = [
     "EVENTS_FILE",
+    "EVENT_SCHEMA",
     "AppendResult",
     "EventStore",
     "StoreStats",
     "atomic",
+    "events_table",
     "insert_new_events",
 ]
 
 #: The database file's name inside the data directory.
 EVENTS_FILE = "events.duckdb"
-#: Rows staged per round trip when appending Python events.
-CHUNK = 20_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 _SCHEMA = """
@@ -74,12 +89,21 @@ CREATE TABLE IF NOT EXISTS usage_events (
 )
 """
 
-_STAGE = """
-CREATE OR REPLACE TEMP TABLE incoming (
-    seq BIGINT, source VARCHAR, id VARCHAR, type VARCHAR, account VARCHAR, subject VARCHAR,
-    time TIMESTAMPTZ, properties VARCHAR, received_at TIMESTAMPTZ
+_TIME = pa.timestamp("us", tz="UTC")
+#: The columns of a batch handed to :meth:`EventStore.append_table` (those of ``usage_events``).
+EVENT_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("account", pa.string()),
+        pa.field("subject", pa.string()),
+        pa.field("time", _TIME, nullable=False),
+        pa.field("properties", pa.string(), nullable=False),
+        pa.field("received_at", _TIME, nullable=False),
+    ]
 )
-"""
+_COLUMNS = ", ".join(EVENT_SCHEMA.names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +182,8 @@ class EventStore:
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
         self._lock = threading.Lock()
+        self._keys: KeyIndex | None = None
+        self._keys_current = False
         try:
             if not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,14 +212,17 @@ class EventStore:
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """This process's writer, held exclusively (in autocommit mode) until the block ends."""
+        """This process's writer, held exclusively (in autocommit mode) until the block ends.
+
+        Rows written here (bulk SQL such as imports) are added to the key index by the next
+        :meth:`append_table`, which reads them back from the table's end.
+        """
         with self._lock:
-            con = self._con.cursor()
             try:
-                con.execute("SET TimeZone = 'UTC'")
-                yield con
+                with self._cursor() as con:
+                    yield con
             finally:
-                con.close()
+                self._keys_current = False
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -204,30 +233,85 @@ class EventStore:
     def append(self, events: Iterable[UsageEvent]) -> AppendResult:
         """Store the events not seen before, all or nothing.
 
-        ``events`` is consumed in chunks inside one transaction, so a stream that fails part-way
-        (a producer error, a bad event) leaves the store as it was.
+        ``events`` is read whole before anything is written, so a stream that fails part-way (a
+        producer error, a bad event) leaves the store as it was.
         """
-        with self.transaction() as con:
-            con.execute(_STAGE)
-            seq = 0
-            for chunk in _chunks(events, CHUNK):
-                _stage(con, chunk, seq)
-                seq += len(chunk)
-            result = insert_new_events(con, "incoming")
-            con.execute("DROP TABLE incoming")
-            return result
+        return self.append_table(events_table(list(events)))
 
-    # -- reading --------------------------------------------------------------------------------
+    def append_table(self, table: pa.Table) -> AppendResult:
+        """Store the rows of ``table`` (the store's columns, see :data:`EVENT_SCHEMA`) whose key
+        is new, all or nothing, in one transaction; the first of repeated keys wins.
+
+        The keys are probed in the writer's :class:`~tierwise.adapters.event_keys.KeyIndex`
+        (module docstring: "Exactly once"), so the cost of a batch does not grow with the store.
+        """
+        if not table.num_rows:
+            return AppendResult(inserted=0, duplicates=0)
+        table = table.select(list(EVENT_SCHEMA.names)).cast(EVENT_SCHEMA)
+        with self._lock, self._cursor() as con:
+            keys = self._current_keys(con)
+            con.register("incoming_events", table)
+            try:
+                hashes = key_hashes(con, "incoming_events")
+                repeated = _repeats_in_batch(table, hashes)
+                stored = _stored_keys(con, table, keys.candidates(hashes), skip=repeated)
+                keep = np.ones(table.num_rows, dtype=bool)
+                keep[list(repeated | stored)] = False
+                kept = table.filter(pa.array(keep)) if not keep.all() else table
+                con.register("new_events", kept)
+                try:
+                    with atomic(con):
+                        con.execute(f"INSERT INTO usage_events SELECT {_COLUMNS} FROM new_events")
+                        con.fetchall()
+                finally:
+                    con.unregister("new_events")
+            except BaseException:
+                self._keys_current = False  # the commit may or may not have happened
+                raise
+            finally:
+                con.unregister("incoming_events")
+            first = keys.next_row
+            keys.add(hashes[keep], np.arange(first, first + kept.num_rows, dtype=np.int64))
+            return AppendResult(inserted=kept.num_rows, duplicates=table.num_rows - kept.num_rows)
+
+    def index_keys(self) -> int:
+        """Build (or catch up) the writer's key index now rather than on the first append —
+        the server does it at start-up — and return the number of keys it holds."""
+        with self._lock, self._cursor() as con:
+            return len(self._current_keys(con))
+
+    def _current_keys(self, con: duckdb.DuckDBPyConnection) -> KeyIndex:
+        """The key index, brought up to date with the table (called under the writer lock)."""
+        keys = self._keys
+        if keys is None:
+            keys = self._keys = KeyIndex.of_table(con)
+        elif not self._keys_current:
+            stored = _scalar(con, "SELECT count(*) FROM usage_events")
+            if stored != keys.count:
+                tail = KeyIndex.of_table(con, from_row=keys.next_row)
+                if keys.count + tail.count == stored:
+                    keys.add(*tail.entries())
+                else:  # rows went missing (deleted by hand?): start afresh
+                    keys = self._keys = KeyIndex.of_table(con)
+        self._keys_current = True
+        return keys
 
     @contextmanager
-    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor of its own, so that threads can read while another writes."""
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         con = self._con.cursor()
         try:
             con.execute("SET TimeZone = 'UTC'")
             yield con
         finally:
             con.close()
+
+    # -- reading --------------------------------------------------------------------------------
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own, so that threads can read while another writes."""
+        with self._cursor() as con:
+            yield con
 
     def count(self) -> int:
         with self.reader() as con:
@@ -427,25 +511,20 @@ def _total(aggregation: Aggregation, meter: Meter, row: tuple[Any, ...]) -> Mete
     return MeterTotal(value, numbers, skipped)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, chunk: list[UsageEvent], first_seq: int) -> None:
-    con.execute(
-        """
-        INSERT INTO incoming
-        SELECT unnest($seq), unnest($source), unnest($id), unnest($type), unnest($account),
-               unnest($subject), make_timestamp(unnest($time))::TIMESTAMPTZ, unnest($properties),
-               make_timestamp(unnest($received))::TIMESTAMPTZ
-        """,
+def events_table(events: Sequence[UsageEvent]) -> pa.Table:
+    """Events as a batch for :meth:`EventStore.append_table`."""
+    return pa.table(
         {
-            "seq": list(range(first_seq, first_seq + len(chunk))),
-            "source": [e.source for e in chunk],
-            "id": [e.id for e in chunk],
-            "type": [e.type for e in chunk],
-            "account": [e.account for e in chunk],
-            "subject": [e.subject for e in chunk],
-            "time": [_to_us(e.time) for e in chunk],
-            "properties": [_json(e) for e in chunk],
-            "received": [_to_us(e.received_at) for e in chunk],
+            "source": [e.source for e in events],
+            "id": [e.id for e in events],
+            "type": [e.type for e in events],
+            "account": [e.account for e in events],
+            "subject": [e.subject for e in events],
+            "time": pa.array([_to_us(e.time) for e in events], _TIME),
+            "properties": [_json(e) for e in events],
+            "received_at": pa.array([_to_us(e.received_at) for e in events], _TIME),
         },
+        schema=EVENT_SCHEMA,
     )
 
 
@@ -453,15 +532,69 @@ def _json(event: UsageEvent) -> str:
     return json.dumps(dict(event.properties), separators=(",", ":"), ensure_ascii=False)
 
 
-def _chunks(events: Iterable[UsageEvent], size: int) -> Iterator[list[UsageEvent]]:
-    chunk: list[UsageEvent] = []
-    for event in events:
-        chunk.append(event)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _repeats_in_batch(table: pa.Table, hashes: npt.NDArray[np.uint64]) -> set[int]:
+    """Positions of the batch whose key already occurred earlier in it (the first copy wins).
+
+    Only rows whose hash occurs more than once can repeat a key; their keys are compared
+    exactly.
+    """
+    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    shared = np.flatnonzero(counts[inverse] > 1).tolist()
+    if not shared:
+        return set()
+    sources, ids = table.column("source"), table.column("id")
+    seen: set[tuple[str, str]] = set()
+    later: set[int] = set()
+    for position in shared:
+        key = (sources[position].as_py(), ids[position].as_py())
+        if key in seen:
+            later.add(position)
+        else:
+            seen.add(key)
+    return later
+
+
+def _stored_keys(
+    con: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    candidates: dict[int, list[int]],
+    *,
+    skip: set[int],
+) -> set[int]:
+    """Positions of the batch whose key is stored, among the index's ``candidates`` (position →
+    rowids stored under the same hash): compared exactly with the rows at those rowids, and a
+    candidate that matches none of them (a hash collision) with the whole table."""
+    positions = [p for p in candidates if p not in skip]
+    if not positions:
+        return set()
+    sources, ids = table.column("source"), table.column("id")
+    wanted = {p: (sources[p].as_py(), ids[p].as_py()) for p in positions}
+    rowids = sorted({row for p in positions for row in candidates[p]})
+    found = {
+        row: (source, id_)
+        for row, source, id_ in con.execute(
+            "SELECT rowid, source, id FROM usage_events "
+            "WHERE rowid BETWEEN $first AND $last AND list_contains($rows, rowid)",
+            {"first": rowids[0], "last": rowids[-1], "rows": rowids},
+        ).fetchall()
+    }
+    stored = {p for p in positions if any(found.get(row) == wanted[p] for row in candidates[p])}
+    collided = [p for p in positions if p not in stored]
+    if collided:
+        keys = {
+            (source, id_)
+            for source, id_ in con.execute(
+                "SELECT e.source, e.id FROM usage_events e SEMI JOIN "
+                "(SELECT unnest($source) AS source, unnest($id) AS id) k "
+                "ON e.source = k.source AND e.id = k.id",
+                {
+                    "source": [wanted[p][0] for p in collided],
+                    "id": [wanted[p][1] for p in collided],
+                },
+            ).fetchall()
+        }
+        stored |= {p for p in collided if wanted[p] in keys}
+    return stored
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
