@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from tierwise.api.check_endpoint import install_check_front
 from tierwise.api.problems import PROBLEM_JSON, install_problem_handlers
 from tierwise.api.routers import (
     accounts,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, *, options: ApiOptions | None =
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
+    install_check_front(app, runtime)  # entitlement checks, the hot path, ahead of the rest
     app.include_router(health.router)
     for router in (
         entitlements.router,  # first: the checks are the hot path, and routes match in order

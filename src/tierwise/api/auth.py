@@ -25,9 +25,18 @@ from tierwise.api.rate_limits import RateLimiter
 from tierwise.errors import NotFound
 from tierwise.services.api_keys import ApiKey, ApiKeys, Scope, parse_key
 
-__all__ = ["Authenticator", "hidden_account", "hidden_subscription", "require_scope"]
+__all__ = [
+    "CHECK_SCOPES",
+    "Authenticator",
+    "hidden_account",
+    "hidden_subscription",
+    "require_scope",
+]
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tierwise"'}
+
+#: Who may check entitlements, besides ``admin``: ``read`` keys and publishable keys.
+CHECK_SCOPES = (Scope.READ, Scope.PUBLISHABLE)
 
 
 def _unauthenticated(code: str, detail: str) -> ApiProblem:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
 
-from tierwise.api.auth import hidden_account, hidden_subscription, require_scope
+from tierwise.api.auth import CHECK_SCOPES, hidden_account, hidden_subscription, require_scope
 from tierwise.api.runtime import ApiRuntime
 from tierwise.errors import InvalidInput
 from tierwise.licensing.accounts import Account
@@ -28,6 +28,7 @@ __all__ = [
     "visible_account",
     "visible_subscription",
 ]
+
 
 async def _runtime(request: Request) -> ApiRuntime:
     runtime: ApiRuntime = request.app.state.runtime
@@ -53,7 +54,7 @@ async def _reader(request: Request) -> ApiKey:
 
 
 async def _checker(request: Request) -> ApiKey:
-    return require_scope(await _key(request), Scope.READ, Scope.PUBLISHABLE)
+    return require_scope(await _key(request), *CHECK_SCOPES)
 
 
 #: ``admin`` keys only: every change.

@@ -3,6 +3,10 @@
 Checks are the product's hot path: ``POST /v1/checks`` answers plain "allowed" decisions from a
 cached snapshot and sends everything notable (denials, soft-limit zone, grace) through the
 ledger, which records the signal. Publishable keys may check their own account only.
+
+The two check operations are declared here for the OpenAPI description; in the app,
+:class:`~tierwise.api.check_endpoint.CheckFront` answers them ahead of FastAPI's routing with
+the same models and functions (see that module for why).
 """
 
 from __future__ import annotations
@@ -10,7 +14,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
-from tierwise.api.auth import hidden_account
+from tierwise.api.check_endpoint import (
+    BatchCheckRequest,
+    CheckRequest,
+    answer_batch,
+    answer_check,
+)
 from tierwise.api.deps import (
     AdminKey,
     CheckerKey,
@@ -23,10 +32,8 @@ from tierwise.api.deps import (
     visible_account,
 )
 from tierwise.api.routers.subscriptions import commit
-from tierwise.api.runtime import ApiRuntime
 from tierwise.api.schemas import CheckOut, EntitlementsOut, EntitlementValue, ReceiptOut
 from tierwise.catalog.model import Entitlement
-from tierwise.services.api_keys import ApiKey
 from tierwise.services.commands import GrantEntitlement, OverrideEntitlement
 
 __all__ = ["router"]
@@ -34,43 +41,6 @@ __all__ = ["router"]
 router = APIRouter(tags=["entitlements"])
 
 _Feature = Field(min_length=1, max_length=64, examples=["projects"])
-_Usage = Field(default=0, ge=0, le=10**15, description="Current usage the product counts.")
-_Requested = Field(default=1, ge=0, le=10**15, description="How much more it wants to use.")
-
-
-class CheckRequest(BaseModel):
-    account: str = Field(min_length=1, max_length=200, description="Account id or external id.")
-    feature: str = _Feature
-    usage: int = _Usage
-    requested: int = _Requested
-
-    model_config = {
-        "json_schema_extra": {
-            "examples": [{"account": "crm-4711", "feature": "projects", "usage": 7}]
-        }
-    }
-
-
-class FeatureCheck(BaseModel):
-    feature: str = _Feature
-    usage: int = _Usage
-    requested: int = _Requested
-
-
-class BatchCheckRequest(BaseModel):
-    account: str = Field(min_length=1, max_length=200)
-    checks: list[FeatureCheck] = Field(min_length=1, max_length=100)
-
-    model_config = {
-        "json_schema_extra": {
-            "examples": [
-                {
-                    "account": "crm-4711",
-                    "checks": [{"feature": "sso"}, {"feature": "projects", "usage": 7}],
-                }
-            ]
-        }
-    }
 
 
 class BatchCheckOut(BaseModel):
@@ -108,13 +78,6 @@ class OverrideRequest(BaseModel):
     reason: str = Field(default="", max_length=1000)
 
 
-async def _account_id(runtime: ApiRuntime, key: ApiKey, reference: str) -> str:
-    account_id = await runtime.checks.account_id(reference)
-    if account_id is None or (key.account_id is not None and account_id != key.account_id):
-        raise hidden_account(reference)
-    return account_id
-
-
 @router.get("/v1/accounts/{account}/entitlements", response_model=EntitlementsOut)
 def get_entitlements(account: str, key: ReaderKey, runtime: Runtime) -> EntitlementsOut:
     """The account's effective entitlements now (admin, read): plan + add-ons + trial + grants
@@ -124,34 +87,24 @@ def get_entitlements(account: str, key: ReaderKey, runtime: Runtime) -> Entitlem
 
 
 @router.post("/v1/checks", response_model=CheckOut)
-async def check(body: CheckRequest, key: CheckerKey, runtime: Runtime) -> CheckOut:
+async def check(body: CheckRequest, key: CheckerKey, runtime: Runtime) -> Response:
     """May the account use ``requested`` more of ``feature`` having used ``usage``? (admin,
     read, publishable — a publishable key for its own account only).
 
     A "no" is an answer (200, ``allowed: false``) with a reason code and the cheapest plan or
     add-on that would allow it.
     """
-    account_id = await _account_id(runtime, key, body.account)
-    decision = await runtime.checks.check(
-        account_id, body.feature, runtime.clock(), usage=body.usage, requested=body.requested
-    )
-    return CheckOut.of(decision)
+    return _json(await answer_check(runtime, key, body))
 
 
 @router.post("/v1/checks/batch", response_model=BatchCheckOut)
-async def check_batch(body: BatchCheckRequest, key: CheckerKey, runtime: Runtime) -> BatchCheckOut:
+async def check_batch(body: BatchCheckRequest, key: CheckerKey, runtime: Runtime) -> Response:
     """Up to 100 checks of one account in one request (a page load), answered in order."""
-    account_id = await _account_id(runtime, key, body.account)
-    now = runtime.clock()
-    results = [
-        CheckOut.of(
-            await runtime.checks.check(
-                account_id, item.feature, now, usage=item.usage, requested=item.requested
-            )
-        )
-        for item in body.checks
-    ]
-    return BatchCheckOut(account_id=account_id, results=results)
+    return _json(await answer_batch(runtime, key, body))
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, media_type="application/json")
 
 
 def _value(value: EntitlementValue) -> Entitlement:
