@@ -134,10 +134,17 @@ def _consider(
     routing: SavePlayRouting,
     history: Sequence[OfferEvent],
     as_of: dt.datetime,
+    fired: frozenset[str] | None,
 ) -> _Considered | JsonObject:
-    """The offer's whole path for one account; the ``not_triggered`` entry when it never fired."""
+    """The offer's whole path for one account; the ``not_triggered`` entry when it never fired.
+
+    ``fired`` are the conditions the vectorised pass saw fire: an offer whose trigger and near
+    miss are not among them is not evaluated again (``explain`` shows its clauses on request).
+    """
     values = account.values
     day = as_of.date()
+    if fired is not None and not {trigger_name(key), near_miss_name(key)} & fired:
+        return {"offer": key, "name": offer.name, "trigger": {"fired": False, "clauses": []}}
     trigger = evaluate(rules.conditions.triggers[key], values)
     near_expression = rules.conditions.near_misses.get(key)
     near = None
@@ -377,8 +384,14 @@ def decide_account(
     account: AccountSignals,
     history: Sequence[OfferEvent],
     as_of: dt.datetime,
+    *,
+    fired: frozenset[str] | None = None,
 ) -> JsonObject:
-    """Everything decided for one account at ``as_of``, with every reason (module docstring)."""
+    """Everything decided for one account at ``as_of``, with every reason (module docstring).
+
+    With ``fired`` (the vectorised pass's conditions), offers that did not fire there are listed
+    as not triggered without their clauses; without it every offer is evaluated clause by clause.
+    """
     record = account.account
     values = account.values
     day = as_of.date()
@@ -387,7 +400,7 @@ def decide_account(
     not_triggered: list[Json] = []
     considered: list[_Considered] = []
     for key, offer in rules.playbook.active_offers(day).items():
-        result = _consider(rules, version, key, offer, account, routing, history, as_of)
+        result = _consider(rules, version, key, offer, account, routing, history, as_of, fired)
         if isinstance(result, _Considered):
             considered.append(result)
         else:

@@ -221,7 +221,11 @@ class Decisions:
         for n, signals in enumerate(accounts, start=1):
             if signals.fired:
                 decision = decide_account(
-                    self.rules, signals, history.get(signals.account.account_id, ()), as_of
+                    self.rules,
+                    signals,
+                    history.get(signals.account.account_id, ()),
+                    as_of,
+                    fired=signals.fired,
                 )
             else:
                 decision = _quiet(signals, as_of)
@@ -276,7 +280,7 @@ class Decisions:
         return [o.event() for o in self._store.outcomes(account_id) if o.at < before]
 
     def _account_signals(self, stored: StoredDecision) -> AccountSignals:
-        """The stored signals with the account as the ledger had it at decide time."""
+        """The stored signals, with the account's subscription as the ledger has it now."""
         data = dict(stored.signals)
         fired = data.pop("$fired", [])
         values = signals_from_json(data, self._types)
@@ -289,15 +293,14 @@ class Decisions:
     def explain(self, account: str, as_of: dt.datetime | None = None) -> JsonObject:
         """The account's latest decision with every reason: why this offer, why not the others.
 
-        The full per-account evaluation is run again from the stored signals when the run only
-        recorded that nothing fired (the same data give the same answer).
+        The full per-account evaluation, every clause of every offer, is run again from the
+        stored signals and offer history of the run (the same data give the same decision; the
+        run itself evaluated per account only what fired in the vectorised pass).
         """
         stored = self._stored(account, as_of)
-        decision = dict(stored.decision)
-        if "evaluated" in decision:
-            signals = self._account_signals(stored)
-            history = self._history(stored.account_id, stored.as_of)
-            decision = decide_account(self.rules, signals, history, stored.as_of)
+        signals = self._account_signals(stored)
+        history = self._history(stored.account_id, stored.as_of)
+        decision = decide_account(self.rules, signals, history, stored.as_of)
         decision["signals"] = dict(stored.signals)
         decision["vectorised_fired"] = stored.signals.get("$fired", [])
         return decision
