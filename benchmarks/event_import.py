@@ -44,15 +44,20 @@ FROM range({n}) t(i)
 """
 
 
-def generate(directory: Path, events: int) -> dict[str, Path]:
-    """Write the CSV and Parquet inputs; return them by format name."""
-    csv = directory / "events.csv"
-    parquet = directory / "events.parquet"
+def generate(
+    directory: Path, events: int, *, formats: tuple[str, ...] = ("csv", "parquet")
+) -> dict[str, Path]:
+    """Write the inputs (CSV and/or Parquet, the same rows as text); return them by format."""
+    rows = _GENERATE.replace("{n}", str(int(events)))
+    written: dict[str, Path] = {}
     con = duckdb.connect()
-    con.execute(f"COPY ({_GENERATE.replace('{n}', str(int(events)))}) TO '{csv}' (HEADER)")
-    con.execute(f"COPY (SELECT * FROM read_csv('{csv}', all_varchar = true)) TO '{parquet}'")
+    for name in formats:
+        path = directory / f"events.{name}"
+        option = "HEADER" if name == "csv" else "FORMAT parquet"
+        con.execute(f"COPY ({rows}) TO '{path}' ({option})")
+        written[name] = path
     con.close()
-    return {"csv": csv, "parquet": parquet}
+    return written
 
 
 def timed_import(store: EventStore, path: Path) -> tuple[float, ImportReport]:

@@ -88,9 +88,9 @@ class KeyIndex:
             right = np.searchsorted(self._hashes, hashes, side="right")
             for position in np.flatnonzero(right > left).tolist():
                 found[position] = self._rows[left[position] : right[position]].tolist()
-        if self._recent:
-            recent = self._recent
-            for position, value in enumerate(hashes.tolist()):
+        recent = self._recent
+        if recent and not recent.keys().isdisjoint(values := hashes.tolist()):
+            for position, value in enumerate(values):
                 row = recent.get(value)
                 if row is not None:
                     found.setdefault(position, []).append(row)
@@ -105,15 +105,17 @@ class KeyIndex:
         """Record newly stored keys: their hashes and the rowids of their rows."""
         if not len(hashes):
             return
-        recent = self._recent
-        for value, row in zip(hashes.tolist(), rows.tolist(), strict=True):
-            if value in recent:  # two stored keys share a hash: the sorted arrays keep both
-                self._fold()
-                recent = self._recent
-            recent[value] = row
+        values, rowids = hashes.tolist(), rows.tolist()
+        if len(set(values)) == len(values) and self._recent.keys().isdisjoint(values):
+            self._recent.update(zip(values, rowids, strict=True))
+        else:  # a hash met again: the sorted arrays keep both keys
+            for value, row in zip(values, rowids, strict=True):
+                if value in self._recent:
+                    self._fold()
+                self._recent[value] = row
         self.count += len(hashes)
         self.next_row = max(self.next_row, int(rows.max()) + 1)
-        if len(recent) >= max(_FOLD_MIN, len(self._hashes) // _FOLD_SHARE):
+        if len(self._recent) >= max(_FOLD_MIN, len(self._hashes) // _FOLD_SHARE):
             self._fold()
 
     def _fold(self) -> None:

@@ -179,11 +179,12 @@ class EventStore:
     so that DuckDB checkpoints and releases the file lock.
     """
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, threads: int | None = None) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._keys: KeyIndex | None = None
         self._keys_current = False
+        self._batch_writer: duckdb.DuckDBPyConnection | None = None
         try:
             if not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -191,15 +192,28 @@ class EventStore:
         except duckdb.Error as error:
             raise _unavailable(path, error) from None
         self._con.execute("SET TimeZone = 'UTC'")
+        if threads is not None:
+            self._con.execute(f"SET threads = {int(threads)}")
         if not read_only:
             self._con.execute(_SCHEMA)
 
     @classmethod
-    def open(cls, data_dir: Path, *, read_only: bool = False) -> EventStore:
-        """The store of a data directory (``<data_dir>/events.duckdb``), created if missing."""
-        return cls(Path(data_dir) / EVENTS_FILE, read_only=read_only)
+    def open(
+        cls, data_dir: Path, *, read_only: bool = False, threads: int | None = None
+    ) -> EventStore:
+        """The store of a data directory (``<data_dir>/events.duckdb``), created if missing.
+
+        ``threads`` caps DuckDB's worker threads for this database (its default is one per
+        core). A server that appends many small batches gives it 1: a statement over 1,000 rows
+        gains nothing from a second thread, and waking it costs CPU on every statement.
+        """
+        return cls(Path(data_dir) / EVENTS_FILE, read_only=read_only, threads=threads)
 
     def close(self) -> None:
+        with self._lock:
+            if self._batch_writer is not None:
+                self._batch_writer.close()
+                self._batch_writer = None
         self._con.close()
 
     def __enter__(self) -> EventStore:
@@ -244,32 +258,41 @@ class EventStore:
 
         The keys are probed in the writer's :class:`~tierwise.adapters.event_keys.KeyIndex`
         (module docstring: "Exactly once"), so the cost of a batch does not grow with the store.
+        The new rows are written by one ``INSERT`` statement, which DuckDB runs as one
+        transaction; nothing else writes meanwhile (the writer lock is held from the probe to the
+        commit).
         """
         if not table.num_rows:
             return AppendResult(inserted=0, duplicates=0)
-        table = table.select(list(EVENT_SCHEMA.names)).cast(EVENT_SCHEMA)
-        with self._lock, self._cursor() as con:
-            keys = self._current_keys(con)
-            con.register("incoming_events", table)
+        if table.schema != EVENT_SCHEMA:
+            table = table.select(list(EVENT_SCHEMA.names)).cast(EVENT_SCHEMA)
+        with self._lock:
+            con = self._batch_writer
+            if con is None:
+                con = self._batch_writer = self._con.cursor()
+                con.execute("SET TimeZone = 'UTC'")
             try:
+                keys = self._current_keys(con)
+                positions = pa.array(np.arange(table.num_rows, dtype=np.int64))
+                con.register("incoming_events", table.append_column("position", positions))
                 hashes = key_hashes(con, "incoming_events")
                 repeated = _repeats_in_batch(table, hashes)
-                stored = _stored_keys(con, table, keys.candidates(hashes), skip=repeated)
+                stored = _stored_keys(con, keys.candidates(hashes), skip=repeated)
+                kept = table
                 keep = np.ones(table.num_rows, dtype=bool)
-                keep[list(repeated | stored)] = False
-                kept = table.filter(pa.array(keep)) if not keep.all() else table
-                con.register("new_events", kept)
-                try:
-                    with atomic(con):
-                        con.execute(f"INSERT INTO usage_events SELECT {_COLUMNS} FROM new_events")
-                        con.fetchall()
-                finally:
-                    con.unregister("new_events")
-            except BaseException:
-                self._keys_current = False  # the commit may or may not have happened
-                raise
-            finally:
+                if repeated or stored:
+                    keep[list(repeated | stored)] = False
+                    kept = table.filter(pa.array(keep))
+                    con.register("incoming_events", kept)
+                if kept.num_rows:
+                    con.execute(f"INSERT INTO usage_events SELECT {_COLUMNS} FROM incoming_events")
+                    con.fetchall()
                 con.unregister("incoming_events")
+            except BaseException:
+                self._keys_current = False  # the insert may or may not have committed
+                self._batch_writer = None
+                con.close()
+                raise
             first = keys.next_row
             keys.add(hashes[keep], np.arange(first, first + kept.num_rows, dtype=np.int64))
             return AppendResult(inserted=kept.num_rows, duplicates=table.num_rows - kept.num_rows)
@@ -555,45 +578,43 @@ def _repeats_in_batch(table: pa.Table, hashes: npt.NDArray[np.uint64]) -> set[in
 
 
 def _stored_keys(
-    con: duckdb.DuckDBPyConnection,
-    table: pa.Table,
-    candidates: dict[int, list[int]],
-    *,
-    skip: set[int],
+    con: duckdb.DuckDBPyConnection, candidates: dict[int, list[int]], *, skip: set[int]
 ) -> set[int]:
-    """Positions of the batch whose key is stored, among the index's ``candidates`` (position →
-    rowids stored under the same hash): compared exactly with the rows at those rowids, and a
-    candidate that matches none of them (a hash collision) with the whole table."""
-    positions = [p for p in candidates if p not in skip]
-    if not positions:
+    """Positions of the registered batch ``incoming_events`` whose key is stored, among the
+    index's ``candidates`` (position → rowids stored under the same hash).
+
+    Each candidate is compared exactly with the rows at its rowids (one statement; retries of a
+    recent batch hit a few neighbouring row groups). A candidate that matches none of them — a
+    hash collision — is looked for in the whole table.
+    """
+    pairs = [(p, row) for p, rows in candidates.items() if p not in skip for row in rows]
+    if not pairs:
         return set()
-    sources, ids = table.column("source"), table.column("id")
-    wanted = {p: (sources[p].as_py(), ids[p].as_py()) for p in positions}
-    rowids = sorted({row for p in positions for row in candidates[p]})
-    found = {
-        row: (source, id_)
-        for row, source, id_ in con.execute(
-            "SELECT rowid, source, id FROM usage_events "
-            "WHERE rowid BETWEEN $first AND $last AND list_contains($rows, rowid)",
-            {"first": rowids[0], "last": rowids[-1], "rows": rowids},
-        ).fetchall()
-    }
-    stored = {p for p in positions if any(found.get(row) == wanted[p] for row in candidates[p])}
-    collided = [p for p in positions if p not in stored]
+    positions, rows = zip(*pairs, strict=True)
+    matched = con.execute(
+        """
+        WITH candidate AS (SELECT unnest($positions) AS position, unnest($rows) AS row),
+        batch AS (SELECT position, source, id FROM incoming_events),
+        stored AS (SELECT rowid AS row, source, id FROM usage_events
+                   WHERE rowid BETWEEN $first AND $last)
+        SELECT DISTINCT c.position FROM candidate c
+        JOIN batch b ON b.position = c.position
+        JOIN stored s ON s.row = c.row AND s.source = b.source AND s.id = b.id
+        """,
+        {"positions": list(positions), "rows": list(rows), "first": min(rows), "last": max(rows)},
+    ).fetchall()
+    stored = {int(position) for (position,) in matched}
+    collided = sorted(set(positions) - stored)
     if collided:
-        keys = {
-            (source, id_)
-            for source, id_ in con.execute(
-                "SELECT e.source, e.id FROM usage_events e SEMI JOIN "
-                "(SELECT unnest($source) AS source, unnest($id) AS id) k "
-                "ON e.source = k.source AND e.id = k.id",
-                {
-                    "source": [wanted[p][0] for p in collided],
-                    "id": [wanted[p][1] for p in collided],
-                },
-            ).fetchall()
-        }
-        stored |= {p for p in collided if wanted[p] in keys}
+        found = con.execute(
+            """
+            SELECT b.position FROM incoming_events b
+            SEMI JOIN usage_events e ON e.source = b.source AND e.id = b.id
+            WHERE list_contains($collided, b.position)
+            """,
+            {"collided": collided},
+        ).fetchall()
+        stored |= {int(position) for (position,) in found}
     return stored
 
 

@@ -131,7 +131,7 @@ class Ingestion:
         """Open the event store (once) and load the Segment group memberships from it."""
         with self._opening:
             if self._store is None:
-                store = EventStore.open(self.data_dir)
+                store = EventStore.open(self.data_dir, threads=1)
                 store.index_keys()
                 self._memberships = GroupMemberships.stored_in(store)
                 self._store = store
