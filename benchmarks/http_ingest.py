@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -252,7 +253,8 @@ def main() -> None:
                     result = measured(
                         server,
                         name,
-                        lambda: send(
+                        partial(
+                            send,
                             url,
                             path,
                             headers,
