@@ -8,9 +8,13 @@ current state and records the signal the decisioning reads. So signals are never
 cache, and a change made through another server process is seen within ``max_age``; a change made
 through this process drops the account's snapshot at once (:meth:`CheckCache.forget`).
 
-When a snapshot is stale, one resolve per account runs and every check arriving meanwhile waits
-for it (no stampede of identical reads). Account references (ids and external ids) never
-change, so their resolution is kept for good.
+A snapshot is refreshed ahead of time: the first check after half of ``max_age`` is answered
+from it at once and starts one resolve in the background, so under steady traffic the next
+snapshot is in place before the old one expires and no check waits for the database (a wait
+there would hold up every check of the account at once, and show in the tail latency). Only a
+check that finds no snapshot, or one past ``max_age``, waits — for the single resolve of that
+account in flight, which every check arriving meanwhile shares (no stampede of identical reads).
+Account references (ids and external ids) never change, so their resolution is kept for good.
 All methods are called from the event loop; blocking reads run in the thread pool.
 """
 
@@ -50,6 +54,9 @@ class CheckCache:
         self._account_ids: dict[str, str] = {}
         self._snapshots: OrderedDict[str, tuple[EntitlementSnapshot, float]] = OrderedDict()
         self._loading: dict[str, asyncio.Future[EntitlementSnapshot]] = {}
+        #: how many times :meth:`forget` was called: a resolve that started before a forget
+        #: may have read the state before the change, so its snapshot is not kept
+        self._forgets = 0
 
     async def account_id(self, reference: str) -> str | None:
         """The id of the account ``reference`` names (id or external id), or ``None``."""
@@ -69,20 +76,42 @@ class CheckCache:
         entry = self._snapshots.get(account_id)
         if entry is not None:
             snapshot, fetched = entry
-            fresh = self._monotonic() - fetched < self._max_age
-            if fresh and (snapshot.valid_until is None or now < snapshot.valid_until):
+            age = self._monotonic() - fetched
+            if age < self._max_age and (snapshot.valid_until is None or now < snapshot.valid_until):
+                if age >= self._max_age / 2 and account_id not in self._loading:
+                    self._load(account_id, now)  # ahead of time; this check does not wait
                 self._snapshots.move_to_end(account_id)
                 return snapshot
-        loading = self._loading.get(account_id)
-        if loading is None:  # one resolve per account at a time; concurrent checks wait for it
-            loading = asyncio.ensure_future(self._resolve(account_id, now))
-            self._loading[account_id] = loading
-            loading.add_done_callback(lambda _done: self._loading.pop(account_id, None))
+        loading = self._loading.get(account_id) or self._load(account_id, now)
         return await asyncio.shield(loading)
 
+    def _load(self, account_id: str, now: dt.datetime) -> asyncio.Future[EntitlementSnapshot]:
+        """Start the account's one resolve (shared by every check until it lands)."""
+        loading = asyncio.ensure_future(self._resolve(account_id, now))
+        self._loading[account_id] = loading
+
+        def landed(done: asyncio.Future[EntitlementSnapshot]) -> None:
+            if self._loading.get(account_id) is done:
+                del self._loading[account_id]
+            if not done.cancelled():
+                # a refresh ahead of time has no waiter: its error is seen by the check that
+                # finds the snapshot expired and resolves again
+                done.exception()
+
+        loading.add_done_callback(landed)
+        return loading
+
+    async def refreshed(self) -> None:
+        """Wait until every resolve in flight has landed (tests; an orderly shutdown)."""
+        while self._loading:
+            await asyncio.wait(list(self._loading.values()))
+            await asyncio.sleep(0)  # let their done callbacks run
+
     async def _resolve(self, account_id: str, now: dt.datetime) -> EntitlementSnapshot:
-        fetched = self._monotonic()
+        fetched, forgets = self._monotonic(), self._forgets
         snapshot = await run_in_threadpool(self._ledger.entitlements, account_id, now)
+        if forgets != self._forgets:
+            return snapshot  # good for the checks that were waiting, not for later ones
         self._snapshots[account_id] = (snapshot, fetched)
         self._snapshots.move_to_end(account_id)
         while len(self._snapshots) > self._capacity:
@@ -101,5 +130,10 @@ class CheckCache:
         )
 
     def forget(self, account_id: str) -> None:
-        """Drop the account's snapshot: this process just changed its subscription."""
+        """Drop the account's snapshot: this process just changed its subscription.
+
+        A resolve in flight for the account is dropped too (later checks start their own).
+        """
+        self._forgets += 1
         self._snapshots.pop(account_id, None)
+        self._loading.pop(account_id, None)
