@@ -158,7 +158,7 @@ def test_a_body_over_the_limit_is_refused_with_413(api: Api) -> None:
 
     # then a problem says so
     assert status == 413
-    assert orjson.loads(answer)["code"] == "content_too_large"
+    assert orjson.loads(answer)["code"] == "body_too_large"
 
 
 def test_an_unexpected_failure_is_a_500_problem(api: Api) -> None:

@@ -257,7 +257,7 @@ def install_check_front(app: FastAPI, runtime: ApiRuntime) -> None:
 def _too_large() -> ApiProblem:
     return ApiProblem(
         413,
-        "content_too_large",
+        "body_too_large",
         f"a check request body may have at most {MAX_BODY_BYTES} bytes",
         field="body",
     )
