@@ -165,3 +165,33 @@ def test_an_unknown_placement_is_refused_with_its_field(world: World) -> None:
     # then
     assert answer.status_code == 422
     assert answer.json()["field"] == "placement"
+
+
+def test_an_offer_the_quote_engine_refuses_is_left_out_not_a_server_error(world: World) -> None:
+    # given accounts with an in-app offer, asked 45 days after the run: the monthly billing
+    # periods have all ended by then and no renewal was recorded, so the quote engine refuses
+    # their changes ("outside the current billing period") — on each channel where the candidate
+    # stands (in_app first, then email or csm); yearly periods are still running
+    later = create_app(
+        world.settings,
+        options=ApiOptions(key_cache_seconds=0, clock=lambda: NOW + dt.timedelta(days=45)),
+    )
+    offered = [d for d in world.decisions if d["chosen"].get("in_app", {}).get("offer")]
+    with TestClient(later, raise_server_exceptions=False) as client:
+        # when
+        answers = [
+            client.get(
+                f"/v1/accounts/{d['external_id']}/offers",
+                params={"placement": "limit_banner"},
+                headers=world.auth("admin"),
+            )
+            for d in offered
+        ]
+    # then every one is answered (none is a 500): the refused ones with no offer and why, the
+    # others with their offer quoted as of that day
+    assert [a.status_code for a in answers] == [200] * len(offered), [a.text for a in answers]
+    refused = [a.json() for a in answers if a.json()["offer"] is None]
+    quoted = [a.json()["offer"] for a in answers if a.json()["offer"] is not None]
+    assert refused, "no account's quote was refused: the case is not exercised"
+    assert {a["reason"] for a in refused} == {"no offer fits this account now"}
+    assert all(o["quote"]["effective_at"].startswith("2027-01-04") for o in quoted)

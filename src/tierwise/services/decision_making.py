@@ -407,11 +407,13 @@ def decide_account(
             not_triggered.append(result)
     viable = [c for c in considered if c.candidate is not None]
     by_key = {c.key: c for c in viable}
-    quoted: dict[str, _Considered] = {}
+    #: offer key -> the candidate with its quote, or ``None`` once the quote engine refused it
+    quoted: dict[str, _Considered | None] = {}
 
     def priced(key: str) -> _Considered | None:
         """The candidate with its quote (computed once, only for offers about to be chosen); a
-        change the quote engine refuses leaves the candidates, with the reason."""
+        change the quote engine refuses leaves the candidates, with the reason, and is not
+        tried again for the next channel (the refusal is remembered like a quote)."""
         if key in quoted:
             return quoted[key]
         item = by_key[key]
@@ -421,6 +423,7 @@ def decide_account(
         except TierwiseError as error:
             failed = replace(item, candidate=None, problem=f"quote: {error}")
             considered[considered.index(item)] = failed
+            quoted[key] = None
             return None
         quoted[key] = replace(item, quote=quote)
         return quoted[key]
