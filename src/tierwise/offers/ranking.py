@@ -22,8 +22,8 @@ from decimal import Decimal
 from tierwise.catalog.model import CatalogVersion
 from tierwise.money import Money
 from tierwise.offers.playbook import Channel, TargetKind
-from tierwise.pricing.quotes import CurrentSubscription, ProposedChange
-from tierwise.pricing.recurring import Configuration, RecurringPrice, recurring_price_of
+from tierwise.pricing.quotes import CurrentSubscription, ProposedChange, configurations
+from tierwise.pricing.recurring import RecurringPrice, recurring_price_of
 
 __all__ = [
     "Candidate",
@@ -55,30 +55,11 @@ def annual_run_rate(recurring: RecurringPrice) -> Money:
     return recurring.per_period * Decimal(12) * (Decimal(1) / recurring.interval.months)
 
 
-def _configuration(subscription: CurrentSubscription) -> Configuration:
-    return Configuration(
-        subscription.plan,
-        subscription.add_ons,
-        subscription.seats,
-        subscription.interval,
-        subscription.term_years,
-        subscription.renewal,
-    )
-
-
 def annual_revenue_delta(
     version: CatalogVersion, subscription: CurrentSubscription, change: ProposedChange
 ) -> Money:
     """Run rate after ``change`` minus run rate today, priced by the quote engine (exact)."""
-    before = _configuration(subscription)
-    after = Configuration(
-        change.to_plan or before.plan,
-        before.add_ons if change.to_add_ons is None else change.to_add_ons,
-        change.to_seats or before.seats,
-        change.to_interval or before.interval,
-        change.term_years or before.term_years,
-        before.renewal,
-    )
+    before, after = configurations(version, subscription, change)
     currency = subscription.currency
     now = recurring_price_of(version, before, currency)
     then = recurring_price_of(version, after, currency, prefix="to_")

@@ -6,7 +6,8 @@ seat headroom, yearly billing, a 2-year term); here that becomes a
 
 * a **plan** or a **bundle** keeps the add-ons the new plan still sells or includes (the others
   could not be billed on it) and raises the seats to the new plan's minimum if needed; a bundle
-  adds its add-ons;
+  adds its add-ons and is bought as the bundle (``to_bundle``), so the quote takes the bundle's
+  discount off its parts;
 * an **add-on** is added to the current ones;
 * **more seats** adds ``add_seats``, or buys ``ceil(seats_assigned / to_utilisation)`` seats;
 * **annual interval** bills yearly; **multi-year term** commits to ``years`` years.
@@ -102,6 +103,7 @@ def proposed_change(
             to_plan=plan,
             to_add_ons=add_ons,
             to_seats=_minimum_seats(version, plan, subscription.seats),
+            to_bundle=target.bundle if isinstance(target, BundleTarget) else None,
         )
     if isinstance(target, AddOnTarget):
         return ProposedChange(to_add_ons=(*subscription.add_ons, target.add_on))

@@ -11,6 +11,10 @@ explained in plain words:
     only (the plan and seat add-ons; a flat add-on has no seats to count);
 ``loyalty``
     a renewal for ``min_term_years`` or more earns an extra percent;
+``bundle``
+    a configuration that holds a catalog bundle (its plan and every one of its add-ons, the
+    bundle named on the subscription) earns the bundle's ``discount_percent`` on those parts only;
+    add-ons outside the bundle pay their own price
 ``annual_prepay`` / ``quarterly_prepay``
     paying a year (a quarter) in advance costs less than 12 (3) monthly payments; the saving is
     already in the yearly price, stated or derived with ``annual_prepay_percent``, and is shown so
@@ -19,7 +23,8 @@ explained in plain words:
 Percentages stack additively on the price for the billing interval (10 % term + 5 % loyalty =
 15 % off). The approval check adds the percents of ``term_years``, ``seat_volume`` and
 ``loyalty``; when the sum exceeds ``max_without_approval_percent`` the quote says it needs an
-approval. The prepay saving is a published price, not a concession, so it is not counted.
+approval. The prepay saving and the bundle discount are published prices (of paying ahead, of the
+package), not concessions, so they are not counted.
 """
 
 from __future__ import annotations
@@ -33,12 +38,14 @@ from tierwise.money import Money
 
 __all__ = [
     "ANNUAL_PREPAY",
+    "BUNDLE",
     "LOYALTY",
     "QUARTERLY_PREPAY",
     "SEAT_VOLUME",
     "TERM_YEARS",
     "AppliedDiscount",
     "DiscountRate",
+    "bundle_discount",
     "combined_percent",
     "discount_rates",
     "loyalty_discount",
@@ -52,16 +59,30 @@ SEAT_VOLUME: Final = "seat_volume"
 LOYALTY: Final = "loyalty"
 ANNUAL_PREPAY: Final = "annual_prepay"
 QUARTERLY_PREPAY: Final = "quarterly_prepay"
+BUNDLE: Final = "bundle"
+#: Policies a quote's approval check does not count: published prices, not concessions.
+_NOT_COUNTED: Final = frozenset({BUNDLE})
 
 
 @dataclass(frozen=True, slots=True)
 class DiscountRate:
-    """A percentage a configuration earns under one policy, before it is turned into money."""
+    """A percentage a configuration earns under one policy, before it is turned into money.
+
+    ``seat_items_only`` limits it to seat-priced items; ``items`` (keys such as ``plan:team``,
+    ``add_on:automation_pack``) to those items; ``None`` means every item.
+    """
 
     policy: str
     percent: Decimal
     reason: str
     seat_items_only: bool = False
+    items: frozenset[str] | None = None
+
+    def applies_to(self, key: str, seat_priced: bool) -> bool:
+        """Whether the item ``key`` (seat-priced or not) earns this rate."""
+        if self.seat_items_only and not seat_priced:
+            return False
+        return self.items is None or key in self.items
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +142,18 @@ def loyalty_discount(policy: DiscountPolicy, term_years: int, renewal: bool) -> 
     return DiscountRate(LOYALTY, loyalty.percent, reason)
 
 
+def bundle_discount(
+    bundle_key: str, name: str, percent: Decimal, plan: str, add_ons: tuple[str, ...]
+) -> DiscountRate | None:
+    """The discount of bundle ``bundle_key`` on its parts (the plan and its add-ons), or ``None``
+    for a bundle without a percent."""
+    if not percent:
+        return None
+    parts = frozenset({f"plan:{plan}", *(f"add_on:{key}" for key in add_ons)})
+    reason = f"{percent}% off the parts of the {name} bundle ({bundle_key})"
+    return DiscountRate(BUNDLE, percent, reason, items=parts)
+
+
 def discount_rates(
     policy: DiscountPolicy, *, term_years: int, seats: int, renewal: bool
 ) -> tuple[DiscountRate, ...]:
@@ -134,8 +167,9 @@ def discount_rates(
 
 
 def combined_percent(rates: tuple[DiscountRate, ...]) -> Decimal:
-    """The percents of the rates added up (the number the approval rule looks at)."""
-    return sum((rate.percent for rate in rates), Decimal(0))
+    """The percents of the rates added up (the number the approval rule looks at); the bundle
+    discount, a published package price, is not counted."""
+    return sum((rate.percent for rate in rates if rate.policy not in _NOT_COUNTED), Decimal(0))
 
 
 def needs_approval(policy: DiscountPolicy, rates: tuple[DiscountRate, ...]) -> bool:

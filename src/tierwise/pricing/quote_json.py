@@ -94,5 +94,6 @@ def quote_as_dict(quote: Quote) -> dict[str, Any]:
             "anchor_day": after.anchor_day,
             "term_years": after.term_years,
             "term_start": None if after.term_start is None else after.term_start.isoformat(),
+            "bundle": after.bundle,
         },
     }

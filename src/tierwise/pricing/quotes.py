@@ -23,6 +23,11 @@ How a quote is built:
   so ``net`` is exactly the sum of the lines. ``due_now`` is ``net`` when it is positive, else 0,
   and ``credit_balance`` is what is left to the customer's favour (``net = due_now −
   credit_balance``), carried to the next invoices;
+* a **bundle** (``to_bundle``) moves to the bundle's plan and adds its add-ons; its
+  ``discount_percent`` is taken off its parts as a ``bundle`` discount, shown on the lines (``15%
+  off``) and in ``discounts``. A subscription bought as a bundle stays one while a change keeps all
+  its parts; a change that drops a part (another plan, an add-on removed) ends the bundle and its
+  discount;
 * ``recurring`` is the new recurring price (monthly and yearly billing side by side), ``discounts``
   the discounts it includes per billing period, and ``price_path`` the amount per contract year of
   a multi-year term (empty for a one-year term).
@@ -79,6 +84,7 @@ __all__ = [
     "ProposedChange",
     "Quote",
     "QuoteLine",
+    "configurations",
     "quote_change",
 ]
 
@@ -96,7 +102,8 @@ class CurrentSubscription:
 
     ``anchor_day`` defaults to ``period_start``'s day; ``period_start`` must be a billing date of
     it. ``term_start`` defaults to ``period_start``. ``renewal`` says the current term is a
-    renewal, which a multi-year term rewards with the loyalty incentive.
+    renewal, which a multi-year term rewards with the loyalty incentive. ``bundle`` names the
+    catalog bundle the plan and add-ons were bought as (``None``: bought one by one).
     """
 
     plan: str
@@ -109,17 +116,23 @@ class CurrentSubscription:
     term_years: int = 1
     term_start: dt.date | None = None
     renewal: bool = False
+    bundle: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ProposedChange:
-    """What should change; ``None`` keeps the current value (``to_add_ons=()`` removes all)."""
+    """What should change; ``None`` keeps the current value (``to_add_ons=()`` removes all).
+
+    ``to_bundle`` buys a catalog bundle: its plan (unless ``to_plan`` says otherwise, which must
+    then be the bundle's) and its add-ons on top of ``to_add_ons`` (or the current ones).
+    """
 
     to_plan: str | None = None
     to_add_ons: tuple[str, ...] | None = None
     to_seats: int | None = None
     to_interval: BillingInterval | None = None
     term_years: int | None = None
+    to_bundle: str | None = None
 
 
 class LineKind(StrEnum):
@@ -263,6 +276,65 @@ def _templates(
     return tuple(credits), tuple(charges)
 
 
+def _bundle_after(
+    version: CatalogVersion,
+    bundle: str | None,
+    change: ProposedChange,
+    plan: str,
+    add_ons: tuple[str, ...],
+) -> tuple[str | None, str, tuple[str, ...]]:
+    """The bundle, plan and add-ons after ``change``: a new bundle brings its plan and add-ons;
+    the current bundle stays while all its parts do, and ends when one goes."""
+    if change.to_bundle is not None:
+        offered = version.bundles.get(change.to_bundle)
+        if offered is None:
+            return change.to_bundle, plan, add_ons  # refused, naming the field, when priced
+        to_plan = offered.plan if change.to_plan is None else plan
+        return change.to_bundle, to_plan, tuple(dict.fromkeys((*add_ons, *offered.add_ons)))
+    current = version.bundles.get(bundle) if bundle is not None else None
+    if current is None:
+        return bundle, plan, add_ons
+    whole = plan == current.plan and all(key in add_ons for key in current.add_ons)
+    return (bundle if whole else None), plan, add_ons
+
+
+def _after(version: CatalogVersion, before: Configuration, change: ProposedChange) -> Configuration:
+    to_bundle, to_plan, to_add_ons = _bundle_after(
+        version,
+        before.bundle,
+        change,
+        before.plan if change.to_plan is None else change.to_plan,
+        before.add_ons if change.to_add_ons is None else change.to_add_ons,
+    )
+    return Configuration(
+        to_plan,
+        to_add_ons,
+        before.seats if change.to_seats is None else change.to_seats,
+        before.interval if change.to_interval is None else change.to_interval,
+        before.term_years
+        if change.term_years is None
+        else _check_term(change.term_years, "to_term_years"),
+        before.renewal,
+        to_bundle,
+    )
+
+
+def configurations(
+    version: CatalogVersion, current: CurrentSubscription, change: ProposedChange
+) -> tuple[Configuration, Configuration]:
+    """The configuration today and after ``change``, as :func:`quote_change` prices them."""
+    before = Configuration(
+        current.plan,
+        current.add_ons,
+        current.seats,
+        current.interval,
+        _check_term(current.term_years, "term_years"),
+        current.renewal,
+        current.bundle,
+    )
+    return before, _after(version, before, change)
+
+
 @lru_cache(maxsize=8192)
 def _plan_change(
     book: PriceBook,
@@ -272,22 +344,14 @@ def _plan_change(
     interval: BillingInterval,
     term_years: int,
     renewal: bool,
+    bundle: str | None,
     currency: str,
     change: ProposedChange,
 ) -> _ChangePlan:
     version = book.version
     _check_term(term_years, "term_years")
-    before = Configuration(plan, add_ons, seats, interval, term_years, renewal)
-    after = Configuration(
-        plan if change.to_plan is None else change.to_plan,
-        add_ons if change.to_add_ons is None else change.to_add_ons,
-        seats if change.to_seats is None else change.to_seats,
-        interval if change.to_interval is None else change.to_interval,
-        term_years
-        if change.term_years is None
-        else _check_term(change.term_years, "to_term_years"),
-        renewal,
-    )
+    before = Configuration(plan, add_ons, seats, interval, term_years, renewal, bundle)
+    after = _after(version, before, change)
     old = price_configuration(version, before, currency)
     new = price_configuration(version, after, currency, prefix="to_")
     kind = classify_change(
@@ -410,6 +474,7 @@ def quote_change(
         current.interval,
         current.term_years,
         current.renewal,
+        current.bundle,
         currency,
         change,
     )
@@ -466,5 +531,6 @@ def quote_change(
             term_years=after.term_years,
             term_start=next_term_start,
             renewal=current.renewal,
+            bundle=after.bundle,
         ),
     )

@@ -11,8 +11,10 @@ adds up exactly::
     = billed per period                                  (                      1,296.00)
 
 Percent discounts apply to the item's price for the interval (after the prepay saving) and add
-up; together they never take an item below zero. The configuration's amounts are the sums of its
-items'. Results are cached per catalog version.
+up; together they never take an item below zero. A configuration that names a **bundle** must hold
+its parts (the bundle's plan and every one of its add-ons); those parts earn the bundle's
+``discount_percent`` as one more line of the waterfall, the other add-ons pay their own price. The
+configuration's amounts are the sums of its items'. Results are cached per catalog version.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tierwise.errors import (
     AddOnNotAvailable,
     CurrencyNotPriced,
     IntervalNotPriced,
+    InvalidInput,
     UnknownAddOn,
     UnknownPlan,
 )
@@ -36,6 +39,7 @@ from tierwise.pricing.discounts import (
     QUARTERLY_PREPAY,
     AppliedDiscount,
     DiscountRate,
+    bundle_discount,
     discount_rates,
 )
 from tierwise.pricing.pricebook import PriceBook, price_book
@@ -57,7 +61,11 @@ _ZERO: Final = Decimal(0)
 
 @dataclass(frozen=True, slots=True)
 class Configuration:
-    """A subscription's priced shape: what is bought, how it is billed, for how long."""
+    """A subscription's priced shape: what is bought, how it is billed, for how long.
+
+    ``bundle`` names the catalog bundle the plan and add-ons were bought as (its discount applies
+    to its parts); ``None`` when they were bought one by one.
+    """
 
     plan: str
     add_ons: tuple[str, ...]
@@ -65,6 +73,7 @@ class Configuration:
     interval: BillingInterval
     term_years: int
     renewal: bool = False
+    bundle: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +187,7 @@ def _price_item(
     remaining = base
     percent_off = _ZERO
     for rate in rates:
-        if rate.seat_items_only and pricing.basis is not PriceBasis.SEAT:
+        if not rate.applies_to(key, pricing.basis is PriceBasis.SEAT):
             continue
         taken = min((base * rate.percent / _HUNDRED).quantize(quantum, ROUND_HALF_UP), remaining)
         remaining -= taken
@@ -238,6 +247,40 @@ def _applied(
     return tuple(applied)
 
 
+def _bundle_rates(
+    version: CatalogVersion, configuration: Configuration, prefix: str
+) -> tuple[DiscountRate, ...]:
+    """The bundle discount the configuration earns (none without a bundle).
+
+    The bundle must exist, state a ``discount_percent`` (a bundle with its own ``prices`` is not
+    priced by quotes) and be whole: its plan, and each of its add-ons among the configuration's.
+    """
+    key = configuration.bundle
+    if key is None:
+        return ()
+    field = f"{prefix}bundle"
+    bundle = version.bundles.get(key)
+    if bundle is None:
+        known = ", ".join(version.bundles) or "none"
+        raise InvalidInput(f"unknown bundle {key!r} (bundles: {known})", field=field)
+    if bundle.discount_percent is None:
+        raise InvalidInput(
+            f"bundle {key} is priced by its own prices, not a discount off its parts; quotes "
+            "price bundles by discount_percent only",
+            field=field,
+        )
+    missing = [name for name in bundle.add_ons if name not in configuration.add_ons]
+    if configuration.plan != bundle.plan or missing:
+        parts = ", ".join((bundle.plan, *bundle.add_ons))
+        raise InvalidInput(
+            f"bundle {key} needs all its parts ({parts}); the configuration has plan "
+            f"{configuration.plan} and add-ons {', '.join(configuration.add_ons) or 'none'}",
+            field=field,
+        )
+    rate = bundle_discount(key, bundle.name, bundle.discount_percent, bundle.plan, bundle.add_ons)
+    return () if rate is None else (rate,)
+
+
 def _dedupe(keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
@@ -261,7 +304,7 @@ def _priced(
     seats_field = f"{prefix}seats"
     check_seats(plan.pricing, configuration.seats, name=plan.name, field=seats_field)
     policy = version.discounts
-    rates = discount_rates(
+    rates = _bundle_rates(version, configuration, prefix) + discount_rates(
         policy,
         term_years=configuration.term_years,
         seats=configuration.seats,
@@ -426,5 +469,6 @@ def _billed_as(
         interval,
         configuration.term_years,
         configuration.renewal,
+        configuration.bundle,
     )
     return _priced(book, other, currency, prefix)
