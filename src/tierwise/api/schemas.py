@@ -85,6 +85,10 @@ class SubscriptionOut(Shape):
     suspension: dict[str, Any] | None = None
     revocation: dict[str, Any] | None = None
     canceled_at: str | None = None
+    renewal: dict[str, Any] | None = Field(
+        default=None, description="The next term, committed to start when this one ends."
+    )
+    renewals: int = Field(default=0, description="How many terms were renewed so far.")
     version: int = Field(description="Optimistic-locking version; send it as `If-Match`.")
 
 

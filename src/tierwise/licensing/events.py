@@ -39,6 +39,7 @@ class EventType(StrEnum):
     REVOKED = "subscription.revoked"
     RESTORED = "subscription.restored"
     REVOCATION_FINALIZED = "subscription.revocation_finalized"
+    RENEWAL_COMMITTED = "subscription.renewal_committed"
     RENEWED = "subscription.renewed"
     CANCELED = "subscription.canceled"
     EXPIRED = "subscription.expired"
@@ -51,6 +52,8 @@ class EventType(StrEnum):
     SEAT_NOTICE_LIFTED = "seat.notice_lifted"
     GRANT_ADDED = "entitlement.grant_added"
     OVERRIDE_ADDED = "entitlement.override_added"
+    GRANT_ENDED = "entitlement.grant_ended"
+    OVERRIDE_ENDED = "entitlement.override_ended"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,10 @@ State machine (statuses)::
     active|trialing|suspended ──revoke──► canceled ──restore (within window)──► (status before)
     active|trialing|suspended ──cancel──► canceled
     active|trialing|suspended ──term ends without renewal──► expired ──renew──► active
+
+A renewal committed while the term runs (:meth:`Subscription.commit_renewal`) waits in
+``renewal`` and starts the next term when the current one ends; ``renewals`` counts the terms
+renewed so far (a renewal term earns the catalog's loyalty discount when it is long enough).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from tierwise.errors import InvalidInput, TransitionNotAllowed
 from tierwise.licensing.events import DomainEvent, EventType, Json, JsonObject
 from tierwise.licensing.terms import (
     ChangeKind,
+    Renewal,
     Revocation,
     ScheduledChange,
     SubscriptionStatus,
@@ -80,6 +85,8 @@ class Subscription:
     suspension: Suspension | None = None
     revocation: Revocation | None = None
     canceled_at: dt.datetime | None = None
+    renewal: Renewal | None = None
+    renewals: int = 0
     version: int = 1
     events: list[DomainEvent] = field(default_factory=list, repr=False)
 
@@ -338,6 +345,24 @@ class Subscription:
             period_end=period_end.isoformat(),
         )
 
+    def commit_renewal(self, renewal: Renewal, at: dt.datetime) -> None:
+        """Commit to the next term, which starts when the current one ends (replaces any other).
+
+        The current term keeps its terms and price lock to its end; :meth:`renew` carries the
+        commitment out then (``tick``).
+        """
+        self._require(_IN_FORCE, "commit the renewal of")
+        if day_start(self.term_end) <= at:
+            raise TransitionNotAllowed("the term has already ended", field="term_end")
+        self.renewal = renewal
+        self._emit(
+            EventType.RENEWAL_COMMITTED,
+            at,
+            term_start=self.term_end.isoformat(),
+            term_years=renewal.term_years,
+            catalog_version=renewal.catalog_version,
+        )
+
     def renew(
         self,
         at: dt.datetime,
@@ -345,18 +370,31 @@ class Subscription:
         term: BillingPeriod,
         period: BillingPeriod | None = None,
         term_years: int | None = None,
+        catalog_version: str | None = None,
     ) -> None:
-        """Start the next contract ``term`` (start, end); an expired subscription reactivates."""
+        """Start the next contract ``term`` (start, end); an expired subscription reactivates.
+
+        ``catalog_version`` is the price lock of the new term (the old one when not given); a
+        committed renewal is used up.
+        """
         self._require(_IN_FORCE | {_S.EXPIRED}, "renew")
         if term.end <= self.term_end:
             raise InvalidInput("a renewal must extend the term", field="term_end")
         if term_years is not None:
             self.terms = self.terms.with_changes(term_years=term_years)
+        if catalog_version is not None:
+            self.catalog_version = catalog_version
         if self.status is _S.EXPIRED:
             self.status = _S.ACTIVE
+        self.renewal = None
+        self.renewals += 1
         self._move_period(period, term)
         self._emit(
-            EventType.RENEWED, at, term_start=term.start.isoformat(), term_end=term.end.isoformat()
+            EventType.RENEWED,
+            at,
+            term_start=term.start.isoformat(),
+            term_end=term.end.isoformat(),
+            catalog_version=self.catalog_version,
         )
 
     def expire(self, at: dt.datetime) -> None:
@@ -400,6 +438,8 @@ class Subscription:
             "suspension": self.suspension.as_dict() if self.suspension else None,
             "revocation": self.revocation.as_dict() if self.revocation else None,
             "canceled_at": to_iso(self.canceled_at) if self.canceled_at else None,
+            "renewal": self.renewal.as_dict() if self.renewal else None,
+            "renewals": self.renewals,
             "version": self.version,
         }
 
@@ -429,6 +469,8 @@ class Subscription:
             suspension=Suspension.from_dict(s) if (s := maybe("suspension")) else None,
             revocation=Revocation.from_dict(r) if (r := maybe("revocation")) else None,
             canceled_at=from_iso(x) if (x := maybe("canceled_at")) else None,
+            renewal=Renewal.from_dict(r) if (r := maybe("renewal")) else None,
+            renewals=int(data.get("renewals") or 0),
             version=int(data.get("version", 1)),
         )
 
@@ -468,6 +510,7 @@ class Subscription:
         self.trial = None
         self.pending_change = None
         self.suspension = None
+        self.renewal = None
         self._emit(event, at, **data)
 
     def _emit(self, event: EventType, at: dt.datetime, **data: Json) -> None:

@@ -20,6 +20,7 @@ from tierwise.licensing.timestamps import from_iso, to_iso
 
 __all__ = [
     "ChangeKind",
+    "Renewal",
     "Revocation",
     "ScheduledChange",
     "SubscriptionStatus",
@@ -131,6 +132,42 @@ class ScheduledChange:
             terms=Terms.from_dict(terms) if terms else None,
             anchor_day=data.get("anchor_day"),
             term_start=dt.date.fromisoformat(t) if (t := data.get("term_start")) else None,
+            quote=data.get("quote"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Renewal:
+    """The next contract term, committed before the current one ends.
+
+    The current term keeps its price lock to its end; the next term starts that day, lasts
+    ``term_years`` and is priced by ``catalog_version`` (the catalog in effect on its first day
+    when it was committed) as ``quote`` says. Committing again replaces it.
+    """
+
+    term_years: int
+    catalog_version: str
+    requested_at: dt.datetime
+    quote: JsonObject | None = None
+
+    def __post_init__(self) -> None:
+        if self.term_years < 1:
+            raise InvalidInput("term_years must be at least 1", field="term_years")
+
+    def as_dict(self) -> JsonObject:
+        return {
+            "term_years": self.term_years,
+            "catalog_version": self.catalog_version,
+            "requested_at": to_iso(self.requested_at),
+            "quote": self.quote,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Renewal:
+        return cls(
+            term_years=int(data["term_years"]),
+            catalog_version=str(data["catalog_version"]),
+            requested_at=from_iso(data["requested_at"]),
             quote=data.get("quote"),
         )
 

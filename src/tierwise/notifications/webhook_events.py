@@ -67,6 +67,7 @@ LEDGER_EVENT_TYPES: Mapping[EventType, tuple[str, ...]] = MappingProxyType(
         _E.REVOKED: ("license.revoked",),
         _E.RESTORED: ("license.restored",),
         _E.REVOCATION_FINALIZED: ("license.revocation_final",),
+        _E.RENEWAL_COMMITTED: ("subscription.renewal_committed",),
         _E.RENEWED: ("subscription.renewed",),
         _E.CANCELED: ("subscription.canceled",),
         _E.EXPIRED: ("subscription.expired",),
@@ -79,6 +80,8 @@ LEDGER_EVENT_TYPES: Mapping[EventType, tuple[str, ...]] = MappingProxyType(
         _E.SEAT_NOTICE_LIFTED: ("seat.notice_lifted",),
         _E.GRANT_ADDED: ("entitlement.grant_added",),
         _E.OVERRIDE_ADDED: ("entitlement.override_added",),
+        _E.GRANT_ENDED: ("entitlement.grant_ended",),
+        _E.OVERRIDE_ENDED: ("entitlement.override_ended",),
     }
 )
 
@@ -91,6 +94,7 @@ EVENT_TYPES: Mapping[str, str] = MappingProxyType(
         "subscription.scheduled_change_undone": "a scheduled change was withdrawn",
         "subscription.suspended": "the subscription was suspended",
         "subscription.reinstated": "a suspension was lifted",
+        "subscription.renewal_committed": "the next term was committed (starts at term end)",
         "subscription.renewed": "the contract term renewed",
         "subscription.canceled": "the subscription was canceled",
         "subscription.expired": "the term ended without renewal",
@@ -109,6 +113,8 @@ EVENT_TYPES: Mapping[str, str] = MappingProxyType(
         "seat.notice_lifted": "a reclaim notice was withdrawn (the user was active again)",
         "entitlement.grant_added": "a time-bounded grant was added",
         "entitlement.override_added": "an entitlement override was added",
+        "entitlement.grant_ended": "a grant was ended before its time",
+        "entitlement.override_ended": "an override was ended before its time",
         LIMIT_REACHED: "a limited feature reached its limit this billing period",
         LIMIT_APPROACHING: "a limited feature entered its soft-limit zone this billing period",
     }

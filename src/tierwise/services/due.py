@@ -20,7 +20,7 @@ from tierwise.pricing.quotes import ProposedChange
 from tierwise.services.commands import Command
 from tierwise.services.context import LedgerContext
 from tierwise.services.ports import UnitOfWork
-from tierwise.services.quoting import period_after, quote_for, terms_after
+from tierwise.services.quoting import period_after, quote_for, renewal_quote, terms_after
 from tierwise.services.recording import record
 
 __all__ = ["TICK_ACTOR", "bring_up_to_date"]
@@ -92,10 +92,9 @@ def _step(
         subscription.finalize_revocation(moment)
         return None, "revoke.final", "reversal window closed"
     if kind is Due.TERM_END:
-        if subscription.auto_renew:
-            term = contract_term(subscription.term_end, subscription.terms.term_years)
-            subscription.renew(moment, term=term)
-            return None, "renew", "contract term renewed automatically"
+        committed = subscription.renewal
+        if committed is not None or subscription.auto_renew:
+            return _renew(context, subscription, moment)
         subscription.expire(moment)
         return None, "expire", "contract term ended without renewal"
     terms = subscription.terms
@@ -104,3 +103,28 @@ def _step(
     )
     subscription.start_next_period(period)
     return None, "period", "billing period rolled over"
+
+
+def _renew(
+    context: LedgerContext, subscription: Subscription, moment: dt.datetime
+) -> tuple[JsonObject | None, str, str]:
+    """Start the next term at the term end: the committed renewal, or the same length again.
+
+    The new term is priced as a renewal under the committed catalog version, or (automatic
+    renewal) the version in effect on its first day: the old price lock ends with its term.
+    The terms are priced as they are now, so a change made after the commitment is included.
+    """
+    committed = subscription.renewal
+    start = subscription.term_end
+    if committed is not None:
+        years = committed.term_years
+        version = context.catalog.version(committed.catalog_version)
+        reason = "committed renewal took effect"
+    else:
+        years = subscription.terms.term_years
+        version = context.catalog.version_at(start)
+        reason = "contract term renewed automatically"
+    term = contract_term(start, years)
+    quote = renewal_quote(version, subscription, years, term=term, effective_at=moment)
+    subscription.renew(moment, term=term, term_years=years, catalog_version=version.version)
+    return quote.as_dict(), "renew", reason

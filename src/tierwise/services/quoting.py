@@ -3,7 +3,8 @@
 A change's timing and money come only from :func:`tierwise.pricing.quotes.quote_change`, under
 the subscription's own catalog version (its price lock). The quote's ``subscription_after`` says
 where the new billing period and contract term start; these helpers turn it into the dates the
-aggregate stores.
+aggregate stores. A renewal is priced by :func:`tierwise.pricing.renewals.quote_renewal` under
+the version that locks the new term (:func:`renewal_quote`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tierwise.pricing.recurring import (
     price_configuration,
     recurring_price_of,
 )
+from tierwise.pricing.renewals import RenewalQuote, quote_renewal
 from tierwise.services.context import LedgerContext
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "price_lock",
     "quote_for",
     "recurring_dict",
+    "renewal_quote",
     "term_after",
     "terms_after",
 ]
@@ -55,6 +58,7 @@ def current_of(subscription: Subscription) -> CurrentSubscription:
         anchor_day=subscription.billing_anchor_day,
         term_years=terms.term_years,
         term_start=subscription.term_start,
+        renewal=subscription.renewals > 0,
     )
 
 
@@ -62,6 +66,35 @@ def quote_for(
     context: LedgerContext, subscription: Subscription, change: ProposedChange, at: dt.datetime
 ) -> Quote:
     return quote_change(price_lock(context, subscription), current_of(subscription), change, at)
+
+
+def renewal_quote(
+    version: CatalogVersion,
+    subscription: Subscription,
+    term_years: int,
+    *,
+    term: BillingPeriod,
+    effective_at: dt.datetime,
+    first_period: BillingPeriod | None = None,
+) -> RenewalQuote:
+    """The subscription's terms renewed for ``term`` (``term_years`` long) under ``version``.
+
+    Priced as a renewal, so a long enough term earns the loyalty discount; the quote names the
+    subscription's current price lock as the version before.
+    """
+    terms = subscription.terms
+    configuration = Configuration(
+        terms.plan, terms.add_ons, terms.seats, terms.interval, term_years, renewal=True
+    )
+    return quote_renewal(
+        version,
+        configuration,
+        subscription.currency,
+        term=term,
+        previous_version=subscription.catalog_version,
+        first_period=first_period,
+        effective_at=effective_at,
+    )
 
 
 def terms_after(quote: Quote) -> Terms:

@@ -4,6 +4,11 @@ Timing and money come from the quote engine under the subscription's price lock:
 change applies now, an END_OF_TERM change is scheduled (and can be undone until it takes effect),
 an ILLEGAL one raises ``ChangeNotAllowed``. :func:`preview_change` runs the very same steps
 without keeping anything, so a preview for ``at`` equals the commit for ``at``.
+
+A renewal is priced for the new term by the renewal quote (loyalty, term and volume discounts)
+under the catalog version in effect on the new term's first day: the price lock of the current
+term holds to its end. While the term runs, renewing commits the next term, which ``tick``
+starts at the term end; an expired subscription renews at once and pays its first period.
 """
 
 from __future__ import annotations
@@ -13,9 +18,9 @@ from tierwise.errors import InvalidInput, NotFound, SeatsOutOfRange, TransitionN
 from tierwise.licensing.events import JsonObject
 from tierwise.licensing.seats import occupied
 from tierwise.licensing.subscriptions import Subscription
-from tierwise.licensing.terms import ChangeKind, ScheduledChange, Terms
+from tierwise.licensing.terms import ChangeKind, Renewal, ScheduledChange, Terms
 from tierwise.licensing.timestamps import day_start
-from tierwise.pricing.periods import BillingPeriod, billing_period, contract_term
+from tierwise.pricing.periods import billing_period, contract_term
 from tierwise.pricing.quotes import ProposedChange, Quote
 from tierwise.services.commands import (
     CancelSubscription,
@@ -31,6 +36,7 @@ from tierwise.services.quoting import (
     opening_quote,
     period_after,
     quote_for,
+    renewal_quote,
     term_after,
     terms_after,
 )
@@ -183,23 +189,43 @@ def undo_scheduled_change(
 def renew_subscription(
     command: RenewSubscription, uow: UnitOfWork, context: LedgerContext
 ) -> Receipt:
-    """Commit to another contract term; an expired subscription starts afresh at ``at``."""
+    """Commit to the next contract term; an expired subscription starts afresh at ``at``.
+
+    In force: the next term (``term_years``, default the current length) is committed to start
+    when the current term ends, priced under the catalog version in effect that day
+    (``renew.schedule``; ``tick`` carries it out). Expired: a new term and billing period start
+    on ``at``'s day under the version in effect then, the first period due now (``renew``).
+    """
     subscription = load(uow, context, command)
     before = subscription.snapshot()
-    years = command.term_years or subscription.terms.term_years
+    years = subscription.terms.term_years if command.term_years is None else command.term_years
     if years < 1:
         raise InvalidInput("term_years must be at least 1", field="term_years")
     if subscription.in_force:
-        added = contract_term(subscription.term_end, years)
-        term = BillingPeriod(subscription.term_start, added.end, subscription.term_start.day)
-        subscription.renew(command.at, term=term, term_years=years)
-    else:
-        day = command.at.date()
-        period = billing_period(day, subscription.terms.interval)
-        subscription.renew(
-            command.at, term=contract_term(day, years), period=period, term_years=years
+        start = subscription.term_end
+        version = context.catalog.version_at(start)
+        quote = renewal_quote(
+            version,
+            subscription,
+            years,
+            term=contract_term(start, years),
+            effective_at=day_start(start),
+        ).as_dict()
+        subscription.commit_renewal(
+            Renewal(years, version.version, command.at, quote=quote), command.at
         )
-    return finish(uow, subscription, command, "renew", before)
+        return finish(uow, subscription, command, "renew.schedule", before, quote=quote)
+    day = command.at.date()
+    version = context.catalog.version_at(day)
+    period = billing_period(day, subscription.terms.interval)
+    term = contract_term(day, years)
+    quote = renewal_quote(
+        version, subscription, years, term=term, effective_at=command.at, first_period=period
+    ).as_dict()
+    subscription.renew(
+        command.at, term=term, period=period, term_years=years, catalog_version=version.version
+    )
+    return finish(uow, subscription, command, "renew", before, quote=quote)
 
 
 def cancel_subscription(

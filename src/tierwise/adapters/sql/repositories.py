@@ -78,7 +78,7 @@ def _account(row: RowMapping) -> Account:
     return Account.from_dict(dict(row) | {"created_at": to_iso(row["created_at"])})
 
 
-_SUBSCRIPTION_JSON = ("pending_change", "trial", "suspension", "revocation")
+_SUBSCRIPTION_JSON = ("pending_change", "trial", "suspension", "revocation", "renewal")
 
 
 def _json_of(value: Any) -> Any:
@@ -109,6 +109,7 @@ def _subscription_row(subscription: Subscription) -> dict[str, Any]:
         **{name: _json_of(getattr(subscription, name)) for name in _SUBSCRIPTION_JSON},
         "last_trial_at": subscription.last_trial_at,
         "canceled_at": subscription.canceled_at,
+        "renewals": subscription.renewals,
         "next_due_at": subscription.next_due_at,
         "version": subscription.version,
     }
@@ -140,6 +141,7 @@ def _subscription(row: Mapping[Any, Any]) -> Subscription:
             **{name: row[name] for name in _SUBSCRIPTION_JSON},
             "last_trial_at": iso(row["last_trial_at"]),
             "canceled_at": iso(row["canceled_at"]),
+            "renewals": row["renewals"],
             "version": row["version"],
         }
     )

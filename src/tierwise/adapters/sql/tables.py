@@ -84,6 +84,8 @@ subscriptions = Table(
     Column("suspension", JsonData),
     Column("revocation", JsonData),
     Column("canceled_at", UtcDateTime),
+    Column("renewal", JsonData),
+    Column("renewals", Integer, nullable=False, server_default="0"),
     Column("next_due_at", UtcDateTime, index=True),
     Column("version", Integer, nullable=False),
 )

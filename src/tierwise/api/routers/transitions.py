@@ -212,7 +212,14 @@ def renew(
     idempotency_key: IdempotencyKey = None,
     if_match: IfMatch = None,
 ) -> ReceiptOut:
-    """Commit to another contract term (optionally of another length)."""
+    """Renew, priced as a renewal: the answer's ``quote`` is the new term's price.
+
+    In force: commits the next term (``term_years``, default the current length), which starts
+    when the current term ends, priced under the catalog version in effect that day with the
+    term, volume and loyalty discounts it earns (``renew.schedule``; the current term keeps its
+    price lock to its end; renewing again replaces the commitment). Expired: a new term starts
+    now and its first period is due (``renew``).
+    """
     body = body or Renewal()
     common = _common(subscription_id, runtime, key, body.reason, idempotency_key, if_match)
     return commit(runtime, key, c.RenewSubscription(term_years=body.term_years, **common), response)
