@@ -8,7 +8,7 @@ real values it saw::
     util_projects = 0.86 ≥ 0.8 ✓
     paywall_sso = 2 ≥ 3 ✗
 
-Semantics (the vectorised compiler in ``adapters/analytics`` must give the same answers):
+Semantics (``tierwise.adapters.condition_columns``, the vectorised twin, gives the same answers):
 
 * **values**: numbers are Decimal (ints and floats are converted on the way in, a float through
   its shortest repr; NaN is null); texts compare exactly (case-sensitive); a missing signal is null;
