@@ -346,8 +346,19 @@ class Decisions:
         return found
 
     def offer_now(self, account: str, placement: str, now: dt.datetime) -> JsonObject:
-        """The offer to show in ``placement`` now, or none (with why), for one account."""
-        channel = self.channel_of(placement)
+        """The offer to show in ``placement`` now, or none (with why), for one account: the live
+        view, its re-evaluation (kept, or done now), the placement's answer."""
+        self.channel_of(placement)  # an unknown placement is refused before any read
+        view = self.live_view(account, now)
+        decided = self.evaluated(view)
+        if decided is None:
+            decided = self.evaluate(view, now)
+        return self.placed(view, decided, placement)
+
+    def live_view(self, account: str, now: dt.datetime) -> LiveView:
+        """The account's latest stored decision and signals with the ledger's live counters now
+        (two indexed reads; the stored part is kept in memory per run), and the key of the
+        re-evaluation they call for."""
         if self._live is None:
             raise NotFound("the real-time path needs the ledger's live counters")
         stored, values = self._latest_stored(account)
@@ -355,15 +366,31 @@ class Decisions:
         if live is None:
             raise NotFound(f"account {account!r} has no subscription in force", field="account")
         key = (stored.run_id, stored.account_id, live.marker, now.date())
+        return LiveView(stored, values, live, key)
+
+    def evaluated(self, view: LiveView) -> JsonObject | None:
+        """The re-evaluation ``view`` calls for, if it was made already (kept until the key
+        changes: a new run, a change of the ledger's marker for the account, another day)."""
         with self._lock:
-            cached = self._cache.get(key)
-        if cached is None:
-            cached = self._decide_now(stored, values, live, now)
-            with self._lock:
-                if len(self._cache) >= _CACHE_LIMIT:
-                    self._cache.clear()
-                self._cache[key] = cached
-        chosen = cached["chosen"]
+            return self._cache.get(view.key)
+
+    def evaluate(self, view: LiveView, now: dt.datetime) -> JsonObject:
+        """Re-evaluate the account's offers for ``view`` — trigger, eligibility, cadence,
+        ranking, quote and value case, milliseconds of work — and keep the result under its key.
+        Safe to call from several threads (the same key gives the same result)."""
+        decided = self._decide_now(view.stored, view.values, view.live, now)
+        with self._lock:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[view.key] = decided
+        return decided
+
+    def placed(self, view: LiveView, decided: JsonObject, placement: str) -> JsonObject:
+        """The answer for ``placement`` from a re-evaluation: its channel's offer, or none with
+        why (nothing fits, or the account is at risk and a person reaches out instead)."""
+        channel = self.channel_of(placement)
+        stored = view.stored
+        chosen = decided["chosen"]
         assert isinstance(chosen, dict)
         item = chosen.get(channel.value)
         base: JsonObject = {
@@ -373,12 +400,12 @@ class Decisions:
             "channel": channel.value,
             "run_id": stored.run_id,
             "signals_as_of": stored.as_of.isoformat(),
-            "decided_at": cached["as_of"],
+            "decided_at": decided["as_of"],
         }
         if not isinstance(item, dict) or "save_play" in item:
             reason = (
                 "at risk: a person reaches out instead"
-                if cached["at_risk"]
+                if decided["at_risk"]
                 else "no offer fits this account now"
             )
             return base | {"offer": None, "reason": reason}
@@ -397,6 +424,21 @@ class Decisions:
         if outcome.offer not in self.rules.playbook.offers:
             raise InvalidInput(f"unknown offer {outcome.offer!r}", field="offer")
         self._store.record_outcome(outcome)  # the live marker counts outcomes: caches see it
+
+
+@dataclass(frozen=True, slots=True)
+class LiveView:
+    """One account as the real-time path sees it now: its decision in the latest run, the
+    signals it was made from (parsed), and the ledger's live counters.
+
+    ``key`` (run, account, the ledger's marker for the account, day) names the re-evaluation
+    this calls for: equal keys give equal answers, so each is made once and kept.
+    """
+
+    stored: StoredDecision
+    values: dict[str, Any]
+    live: LiveAccount
+    key: tuple[object, ...]
 
 
 def overlay(
