@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from tierwise.adapters.catalog_files import load_catalog_path
 from tierwise.adapters.crypto import SigningKey
 from tierwise.adapters.playbook_files import load_playbook_path
-from tierwise.adapters.signal_engine import IbisSignalEngine, events_for
+from tierwise.adapters.signal_engine import IbisSignalEngine, events_for, sql_ledger
 from tierwise.adapters.sql import (
     SqlUnitOfWork,
     create_ledger_engine,
@@ -198,10 +198,9 @@ def build_decisions(
     assert check.conditions is not None
     store = SqlDecisionStore(engine)
     signal_engine = IbisSignalEngine(
-        ledger=engine,
+        ledger=sql_ledger(engine, catalog, store.outcomes),
         catalog=catalog,
         events=events_for(analytics, settings.data_dir),
-        outcomes=store.outcomes,
     )
     return Decisions(
         DecisionRules(check.playbook, check.conditions, catalog),

@@ -10,17 +10,26 @@
 3. condition milestones are added to ``milestones_reached``, and every trigger, near miss and
    the save play's ``at_risk`` becomes a boolean column
    (:mod:`tierwise.adapters.condition_columns`);
-4. the whole expression runs once on the engine and comes back as Arrow rows.
+4. the whole expression runs once on the engine and comes back as one Arrow table, which stays
+   columnar (:class:`ArrowSignalRows`): the decide run turns into Python dicts only the rows
+   where some condition fired, a batch at a time, and stores every row's signals as compressed
+   Arrow chunks (:mod:`tierwise.adapters.signal_chunks`), never as a dict per account.
+
+Where the ledger comes from is a :data:`LedgerSource`: :func:`sql_ledger` in the product, data
+made in bulk in the benchmarks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine
 
 from tierwise.adapters.analytics.engine import (
@@ -33,20 +42,32 @@ from tierwise.adapters.analytics.ledger import LedgerSnapshot, OfferRow
 from tierwise.adapters.analytics.signals import compute_signals, output_columns
 from tierwise.adapters.condition_columns import condition_column
 from tierwise.adapters.event_store import EventStore
+from tierwise.adapters.signal_chunks import CHUNK_ROWS, condition_column_name, encode_chunk
 from tierwise.adapters.sql.ledger_reader import read_ledger
 from tierwise.catalog.versions import Catalog
 from tierwise.errors import InvalidInput
 from tierwise.services.decision_ports import (
+    AccountRecord,
     AccountSignals,
     OutcomeRecord,
+    SignalChunk,
     SignalEngine,
     SignalRequest,
     SignalResult,
+    SignalRows,
 )
 from tierwise.signals.conventions import Milestone
 from tierwise.signals.derived import DEFAULT_RULES
 
-__all__ = ["ENGINES", "IbisSignalEngine", "events_for"]
+__all__ = [
+    "ENGINES",
+    "ArrowSignalRows",
+    "IbisSignalEngine",
+    "LedgerSource",
+    "LedgerView",
+    "events_for",
+    "sql_ledger",
+]
 
 #: The engines ``tierwise decide --engine`` accepts.
 ENGINES = ("duckdb", "pyspark")
@@ -70,37 +91,132 @@ def events_for(engine: str, data_dir: Path) -> Callable[[], EventSource]:
     raise InvalidInput(f"unknown engine {engine!r} (engines: {', '.join(ENGINES)})", field="engine")
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerView:
+    """What the signals need from the ledger as of a moment: the snapshot tables the engine
+    joins with the events, and each licensed account's record (by account id)."""
+
+    snapshot: LedgerSnapshot
+    records: Mapping[str, AccountRecord]
+
+
+#: Reads the ledger as of a moment (the SQL store in the product; generated data in benchmarks).
+LedgerSource = Callable[[dt.datetime], LedgerView]
+
+
+def sql_ledger(
+    ledger: Engine, catalog: Catalog, outcomes: Callable[[], Sequence[OutcomeRecord]]
+) -> LedgerSource:
+    """The ledger in SQL, read in bulk, with the decision store's offer outcomes before as-of."""
+
+    def read(as_of: dt.datetime) -> LedgerView:
+        read = read_ledger(ledger, catalog, as_of)
+        offers = [
+            OfferRow(o.account_id, o.offer, o.outcome.value, o.at)
+            for o in outcomes()
+            if o.at < as_of
+        ]
+        snapshot = LedgerSnapshot.from_rows(read.licenses, read.entitlements, read.paywall, offers)
+        return LedgerView(snapshot, read.records)
+
+    return read
+
+
+class ArrowSignalRows(SignalRows):
+    """The engine's result as one Arrow table (signal columns, then one boolean column per
+    condition), rows in external id order; Python objects are made only for the rows asked."""
+
+    _BATCH = 4_096
+
+    def __init__(
+        self,
+        table: pa.Table,
+        conditions: Sequence[str],
+        columns: Sequence[str],
+        records: Mapping[str, AccountRecord],
+    ) -> None:
+        verdicts = [condition_column_name(i) for i in range(len(conditions))]
+        known = pc.is_in(table["account_id"], value_set=pa.array(list(records), pa.string()))
+        if not pc.all(known).as_py():
+            table = table.filter(known)
+        table = table.sort_by("external_id")
+        self._ids: list[str] = table["account_id"].to_pylist()
+        self._values = [name for name in columns if name != "account_id"]
+        self._table = table.select([*self._values, *verdicts])
+        self._conditions = tuple(conditions)
+        self._records = records
+        self._stages: list[str | None] | None = None
+        any_fired = pa.array([False] * table.num_rows, pa.bool_())
+        for name in verdicts:
+            any_fired = pc.or_(any_fired, table[name])
+        self._fired_rows = pc.indices_nonzero(any_fired)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def fired_count(self) -> int:
+        return len(self._fired_rows)
+
+    def _signals(self, row: int, data: dict[str, object]) -> AccountSignals:
+        fired = frozenset(
+            name
+            for i, name in enumerate(self._conditions)
+            if data.pop(condition_column_name(i), False)
+        )
+        return AccountSignals(self._records[self._ids[row]], data, fired)
+
+    def account(self, row: int) -> AccountSignals:
+        return self._signals(row, self._table.slice(row, 1).to_pylist()[0])
+
+    def record(self, row: int) -> AccountRecord:
+        return self._records[self._ids[row]]
+
+    def lifecycle_stage(self, row: int) -> str | None:
+        if self._stages is None:
+            self._stages = self._table["lifecycle_stage"].to_pylist()
+        return self._stages[row]
+
+    def fired(self) -> Iterator[tuple[int, AccountSignals]]:
+        for start in range(0, len(self._fired_rows), self._BATCH):
+            rows = self._fired_rows.slice(start, self._BATCH)
+            for row, data in zip(rows.to_pylist(), self._table.take(rows).to_pylist(), strict=True):
+                yield row, self._signals(row, data)
+
+    def chunks(self) -> Iterator[SignalChunk]:
+        for start in range(0, len(self._ids), CHUNK_ROWS):
+            rows = self._table.slice(start, CHUNK_ROWS)
+            ids = self._ids[start : start + CHUNK_ROWS]
+            yield SignalChunk(
+                tuple(ids),
+                tuple(rows["external_id"].to_pylist()),
+                encode_chunk(rows, self._conditions),
+            )
+
+
 class IbisSignalEngine(SignalEngine):
     """Signals and vectorised conditions over the ledger and the events (module docstring)."""
 
     def __init__(
         self,
         *,
-        ledger: Engine,
+        ledger: LedgerSource,
         catalog: Catalog,
         events: Callable[[], EventSource],
-        outcomes: Callable[[], Sequence[OutcomeRecord]],
     ) -> None:
         self._ledger = ledger
         self._catalog = catalog
         self._events = events
-        self._outcomes = outcomes
 
     def compute(self, request: SignalRequest) -> SignalResult:
         started = time.perf_counter()
         as_of = request.as_of
-        read = read_ledger(self._ledger, self._catalog, as_of)
-        offers = [
-            OfferRow(o.account_id, o.offer, o.outcome.value, o.at)
-            for o in self._outcomes()
-            if o.at < as_of
-        ]
-        snapshot = LedgerSnapshot.from_rows(read.licenses, read.entitlements, read.paywall, offers)
+        view = self._ledger(as_of)
         version = self._catalog.version_at(as_of.date())
         source = self._events()
         table = compute_signals(
             source,
-            snapshot,
+            view.snapshot,
             version,
             as_of,
             milestones_defined=[Milestone(k, e, n) for k, e, n in request.event_milestones],
@@ -113,22 +229,17 @@ class IbisSignalEngine(SignalEngine):
         names = list(request.conditions)
         table = table.mutate(
             **{
-                f"_c{i}": condition_column(table, request.conditions[name])
+                condition_column_name(i): condition_column(table, request.conditions[name])
                 for i, name in enumerate(names)
             }
         )
-        rows = table.to_pyarrow().to_pylist()
-        columns = output_columns(version, DEFAULT_RULES.health)
-        accounts = []
-        for row in rows:
-            record = read.records.get(row["account_id"])
-            if record is None:
-                continue
-            values = {name: row[name] for name in columns if name not in ("account_id",)}
-            fired = frozenset(name for i, name in enumerate(names) if row[f"_c{i}"])
-            accounts.append(AccountSignals(record, values, fired))
-        accounts.sort(key=lambda a: a.account.external_id)
-        return SignalResult(tuple(accounts), source.engine, time.perf_counter() - started)
+        rows = ArrowSignalRows(
+            table.to_pyarrow(),
+            names,
+            output_columns(version, DEFAULT_RULES.health),
+            view.records,
+        )
+        return SignalResult(rows, source.engine, time.perf_counter() - started)
 
 
 def moment(as_of: dt.date) -> dt.datetime:

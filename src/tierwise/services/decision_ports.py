@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tierwise.licensing.events import JsonObject
@@ -28,9 +28,11 @@ __all__ = [
     "LiveAccount",
     "LiveCounters",
     "OutcomeRecord",
+    "SignalChunk",
     "SignalEngine",
     "SignalRequest",
     "SignalResult",
+    "SignalRows",
     "StoredDecision",
 ]
 
@@ -73,8 +75,63 @@ class AccountSignals:
 
 
 @dataclass(frozen=True, slots=True)
+class SignalChunk:
+    """A run of consecutive rows of :class:`SignalRows` in the engine's stored form.
+
+    ``payload`` is opaque to the services: the engine encodes it and the decision store keeps it
+    as is and decodes one row of it on request (both adapters share the codec), so a million
+    accounts' signals are stored without a Python object per value.
+    """
+
+    account_ids: tuple[str, ...]
+    external_ids: tuple[str, ...]
+    payload: bytes
+
+
+class SignalRows(abc.ABC):
+    """Every account's signals and fired conditions, one row per account in external id order,
+    kept columnar by the engine: only what a caller asks for becomes Python objects.
+
+    The decide run asks for the accounts where some condition fired (:meth:`fired`, streamed),
+    counts the others, and hands :meth:`chunks` to the decision store; one row can be read back
+    whole (:meth:`account`) to render its decision on request.
+    """
+
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
+
+    @property
+    @abc.abstractmethod
+    def fired_count(self) -> int:
+        """How many accounts had some condition fire."""
+
+    @abc.abstractmethod
+    def account(self, row: int) -> AccountSignals:
+        """The signals of the account in ``row`` (0-based), with its fired conditions."""
+
+    @abc.abstractmethod
+    def record(self, row: int) -> AccountRecord:
+        """The ledger's record of the account in ``row``."""
+
+    @abc.abstractmethod
+    def lifecycle_stage(self, row: int) -> str | None: ...
+
+    @abc.abstractmethod
+    def fired(self) -> Iterator[tuple[int, AccountSignals]]:
+        """(row, signals) of every account where some condition fired, in row order."""
+
+    @abc.abstractmethod
+    def chunks(self) -> Iterator[SignalChunk]:
+        """All rows in order, in the stored form, a bounded number of accounts at a time."""
+
+    def __iter__(self) -> Iterator[AccountSignals]:
+        """Every account's signals (builds one dict per account: for tests and small data)."""
+        return (self.account(row) for row in range(len(self)))
+
+
+@dataclass(frozen=True, slots=True)
 class SignalResult:
-    accounts: tuple[AccountSignals, ...]
+    accounts: SignalRows
     engine: str  # "duckdb", "pyspark", …
     seconds: float
 
@@ -100,13 +157,20 @@ class DecisionRun:
 
 @dataclass(frozen=True, slots=True)
 class StoredDecision:
-    """A decision as stored: the run it belongs to, its JSON form, and its signals."""
+    """A decision as stored: the run it belongs to, what was decided, and its signals.
+
+    ``decision`` is the run's outcome for the account in short (see
+    :func:`tierwise.services.decisions.outcome_of`), or ``None`` when nothing fired in the
+    vectorised pass; ``signals`` are the values it was made from (JSON, nulls left out, and
+    ``$fired``: the conditions the vectorised pass saw fire). ``explain`` re-runs the full
+    decision from them.
+    """
 
     run_id: str
     account_id: str
     external_id: str
     as_of: dt.datetime
-    decision: JsonObject
+    decision: JsonObject | None
     signals: JsonObject
 
 
@@ -129,8 +193,11 @@ class DecisionStore(abc.ABC):
     """Decision runs, the latest decision per account, and offer outcomes (for cadence)."""
 
     @abc.abstractmethod
-    def save_run(self, run: DecisionRun, decisions: Sequence[StoredDecision]) -> None:
-        """Store a run and all its decisions in one transaction."""
+    def save_run(
+        self, run: DecisionRun, decided: Mapping[str, JsonObject], signals: SignalRows
+    ) -> None:
+        """Store a run in one transaction: one decision per account of ``signals`` (``decided``
+        by account id; an account not in it had nothing fire) with its signals."""
 
     @abc.abstractmethod
     def latest_run(self) -> DecisionRun | None: ...
@@ -150,7 +217,7 @@ class DecisionStore(abc.ABC):
 
     @abc.abstractmethod
     def decisions(self, run_id: str) -> list[StoredDecision]:
-        """Every decision of a run, by external id."""
+        """Every decision of a run, by external id (small runs: one object per account)."""
 
     @abc.abstractmethod
     def record_outcome(self, outcome: OutcomeRecord) -> None: ...

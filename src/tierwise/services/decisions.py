@@ -24,10 +24,10 @@ import collections
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from tierwise.errors import InvalidInput, NotFound
 from tierwise.licensing.events import Json, JsonObject
@@ -35,6 +35,7 @@ from tierwise.offers.cadence import OfferEvent
 from tierwise.offers.playbook import Channel
 from tierwise.services.decision_making import DecisionRules, decide_account
 from tierwise.services.decision_ports import (
+    AccountRecord,
     AccountSignals,
     DecisionRun,
     DecisionStore,
@@ -43,13 +44,26 @@ from tierwise.services.decision_ports import (
     OutcomeRecord,
     SignalEngine,
     SignalRequest,
+    SignalRows,
     StoredDecision,
 )
 from tierwise.signals.definitions import SignalType, signal_definitions
 
-__all__ = ["DecideResult", "Decisions", "signals_from_json", "signals_json"]
+__all__ = [
+    "DecideResult",
+    "Decisions",
+    "RunDecisions",
+    "outcome_of",
+    "signals_from_json",
+    "signals_json",
+]
 
 _CACHE_LIMIT = 50_000
+#: Runs over at most this many accounts keep every decision document in memory; larger runs
+#: keep only each decision's outcome and render a document when it is asked for.
+_KEEP_DOCUMENTS = 20_000
+#: How often (in accounts decided) the progress callback is told.
+_PROGRESS_EVERY = 256
 #: How often the real-time path asks the store whether a newer decide run landed.
 _RUN_RECHECK_SECONDS = 1.0
 
@@ -80,17 +94,71 @@ def signals_from_json(data: Mapping[str, Json], types: Mapping[str, SignalType])
     return values
 
 
+class RunDecisions(Sequence[JsonObject]):
+    """Every account's decision document of a run, in external id order.
+
+    A small run keeps the documents it made. A large one (over :data:`_KEEP_DOCUMENTS`
+    accounts) keeps the engine's columnar rows and each decision's outcome, and renders a
+    document when it is read, by running the same per-account decision again from the same
+    signals and history (the same data give the same document): a million full documents would
+    not fit in memory.
+    """
+
+    def __init__(
+        self, rows: SignalRows, kept: Mapping[int, JsonObject], render: Callable[[int], JsonObject]
+    ) -> None:
+        self._rows = rows
+        self._kept = kept
+        self._render = render
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> JsonObject: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[JsonObject]: ...
+
+    def __getitem__(self, index: int | slice) -> JsonObject | Sequence[JsonObject]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        found = self._kept.get(index)
+        return found if found is not None else self._render(index)
+
+    def __iter__(self) -> Iterator[JsonObject]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 @dataclass(frozen=True, slots=True)
 class DecideResult:
+    """A decide run: the stored run (with its summary) and every account's decision.
+
+    ``decide_seconds`` is everything after the signals (deciding and storing);
+    ``store_seconds`` the part of it spent storing the run; ``fired`` how many accounts had some
+    condition fire and were decided per account.
+    """
+
     run: DecisionRun
-    decisions: tuple[JsonObject, ...]
+    decisions: RunDecisions
     signal_seconds: float
     decide_seconds: float
+    store_seconds: float = 0.0
+    fired: int = 0
 
 
-def _quiet(signals: AccountSignals, as_of: dt.datetime) -> JsonObject:
-    record = signals.account
-    values = signals.values
+def _quiet(record: AccountRecord, stage: str | None, as_of: dt.datetime) -> JsonObject:
     return {
         "account_id": record.account_id,
         "external_id": record.external_id,
@@ -100,7 +168,7 @@ def _quiet(signals: AccountSignals, as_of: dt.datetime) -> JsonObject:
         "currency": record.currency,
         "owner": record.owner,
         "at_risk": False,
-        "lifecycle_stage": values.get("lifecycle_stage"),
+        "lifecycle_stage": stage,
         "health_score": None,
         "chosen": {},
         "ranked": [],
@@ -110,17 +178,68 @@ def _quiet(signals: AccountSignals, as_of: dt.datetime) -> JsonObject:
     }
 
 
-def summarise(decisions: Sequence[JsonObject], *, top: int = 10) -> JsonObject:
-    """Counts for the run's summary table: offers by target kind and channel, nudges, save
-    plays, suppressions by rule, and per currency the accounts with the highest expected value
-    (amounts in different currencies are never compared)."""
+def outcome_of(decision: Mapping[str, Json]) -> JsonObject:
+    """What a decision decided, in short: the offer (or save play) per channel, the ranked
+    candidates' expected values, and the rules that suppressed offers. This is what a run
+    stores per account and what its summary counts; ``explain`` renders the full document (every
+    clause and value, quote, value case and copy) again from the stored signals."""
+    chosen: JsonObject = {}
+    items = decision["chosen"]
+    assert isinstance(items, dict)
+    for channel, item in items.items():
+        assert isinstance(item, dict)
+        if "save_play" in item:
+            play = item["save_play"]
+            assert isinstance(play, dict)
+            chosen[channel] = {"save_play": {"name": play["name"]}}
+            continue
+        target = item["target"]
+        assert isinstance(target, dict)
+        chosen[channel] = {
+            "offer": item["offer"],
+            "strength": item["strength"],
+            "target": {"kind": target["kind"]},
+            "expected_value": item["expected_value"],
+        }
+    ranked = decision["ranked"]
+    suppressed = decision["suppressed"]
+    assert isinstance(ranked, list)
+    assert isinstance(suppressed, list)
+    return {
+        "external_id": decision["external_id"],
+        "currency": decision["currency"],
+        "at_risk": decision["at_risk"],
+        "chosen": chosen,
+        "ranked": [
+            {"offer": entry["offer"], "expected_value": entry["expected_value"]}
+            for entry in ranked
+            if isinstance(entry, dict)
+        ],
+        "suppressed": [
+            {"offer": entry["offer"], "rules": entry["rules"]}
+            for entry in suppressed
+            if isinstance(entry, dict)
+        ],
+    }
+
+
+def summarise(
+    decisions: Iterable[Mapping[str, Json]], *, accounts: int, top: int = 10
+) -> JsonObject:
+    """Counts for the run's summary table over ``accounts`` accounts, of which ``decisions``
+    (full documents or their :func:`outcome_of`) are those where something fired: offers by
+    target kind and channel, nudges, save plays, suppressions by rule, and per currency the
+    accounts with the highest expected value (amounts in different currencies are never
+    compared)."""
     offers: collections.Counter[str] = collections.Counter()
     suppressed: collections.Counter[str] = collections.Counter()
-    best: dict[str, list[tuple[Decimal, str, JsonObject]]] = collections.defaultdict(list)
-    save_plays = nudges = 0
+    best: dict[str, list[tuple[Decimal, str, Mapping[str, Json]]]] = collections.defaultdict(list)
+    save_plays = nudges = with_offer = at_risk = 0
     for decision in decisions:
         chosen = decision["chosen"]
         assert isinstance(chosen, dict)
+        with_offer += bool(chosen)
+        at_risk += bool(decision["at_risk"])
         for channel, item in chosen.items():
             assert isinstance(item, dict)
             if "save_play" in item:
@@ -130,9 +249,13 @@ def summarise(decisions: Sequence[JsonObject], *, top: int = 10) -> JsonObject:
             assert isinstance(target, dict)
             offers[f"{target['kind']}|{channel}|{item['strength']}"] += 1
             nudges += item["strength"] == "nudge"
-        for entry in decision["suppressed"]:
+        entries = decision["suppressed"]
+        assert isinstance(entries, list)
+        for entry in entries:
             assert isinstance(entry, dict)
-            for rule in entry["rules"] or ["change"]:
+            rules = entry["rules"]
+            assert isinstance(rules, list)
+            for rule in rules or ["change"]:
                 suppressed[str(rule)] += 1
         ranked = decision["ranked"]
         assert isinstance(ranked, list)
@@ -142,9 +265,9 @@ def summarise(decisions: Sequence[JsonObject], *, top: int = 10) -> JsonObject:
             value = Decimal(str(first["expected_value"]))
             best[str(decision["currency"])].append((value, str(decision["external_id"]), first))
     return {
-        "accounts": len(decisions),
-        "with_offer": sum(1 for d in decisions if d["chosen"]),
-        "at_risk": sum(1 for d in decisions if d["at_risk"]),
+        "accounts": accounts,
+        "with_offer": with_offer,
+        "at_risk": at_risk,
         "save_plays": save_plays,
         "nudges": nudges,
         "offers": dict(sorted(offers.items())),
@@ -209,54 +332,74 @@ class Decisions:
         started_at: dt.datetime,
         progress: Callable[[int, int], None] | None = None,
     ) -> DecideResult:
-        """Decide for every account with a subscription in force, store the run, return it."""
+        """Decide for every account with a subscription in force, store the run, return it.
+
+        Only the accounts where some condition fired in the vectorised pass are decided per
+        account, streamed from the engine's columnar rows; every other account's decision is
+        "nothing fired" and is never built unless read. The store receives each fired account's
+        :func:`outcome_of` and every account's signals in the engine's columnar form.
+        """
         computed = self._engine.compute(self.request(as_of))
+        rows = computed.accounts
         started = time.perf_counter()
         history: dict[str, list[OfferEvent]] = collections.defaultdict(list)
         for outcome in self._store.outcomes():
             if outcome.at < as_of:
                 history[outcome.account_id].append(outcome.event())
-        decisions: list[JsonObject] = []
-        accounts = sorted(computed.accounts, key=lambda a: a.account.external_id)
-        for n, signals in enumerate(accounts, start=1):
-            if signals.fired:
-                decision = decide_account(
-                    self.rules,
-                    signals,
-                    history.get(signals.account.account_id, ()),
-                    as_of,
-                    fired=signals.fired,
-                )
-            else:
-                decision = _quiet(signals, as_of)
-            decisions.append(decision)
-            if progress is not None:
-                progress(n, len(accounts))
+        fired_rows: set[int] = set()
+        outcomes: dict[str, JsonObject] = {}
+        kept: dict[int, JsonObject] = {}
+        keep = len(rows) <= _KEEP_DOCUMENTS
+        total = rows.fired_count
+        for n, (row, signals) in enumerate(rows.fired(), start=1):
+            account_id = signals.account.account_id
+            decision = decide_account(
+                self.rules, signals, history.get(account_id, ()), as_of, fired=signals.fired
+            )
+            outcomes[account_id] = outcome_of(decision)
+            fired_rows.add(row)
+            if keep:
+                kept[row] = decision
+            if progress is not None and (n % _PROGRESS_EVERY == 0 or n == total):
+                progress(n, total)
+        if keep:
+            for row in range(len(rows)):
+                if row not in fired_rows:
+                    kept[row] = _quiet(rows.record(row), rows.lifecycle_stage(row), as_of)
+
+        def render(row: int) -> JsonObject:
+            if row not in fired_rows:
+                return _quiet(rows.record(row), rows.lifecycle_stage(row), as_of)
+            signals = rows.account(row)
+            return decide_account(
+                self.rules,
+                signals,
+                history.get(signals.account.account_id, ()),
+                as_of,
+                fired=signals.fired,
+            )
+
         run = DecisionRun(
             run_id=self._new_run_id(started_at),
             as_of=as_of,
             started_at=started_at,
             engine=computed.engine,
             playbook=f"{self.rules.playbook.name} {self.rules.playbook.version}",
-            summary=summarise(decisions),
+            summary=summarise(outcomes.values(), accounts=len(rows)),
         )
-        self._store.save_run(
-            run,
-            [
-                StoredDecision(
-                    run_id=run.run_id,
-                    account_id=s.account.account_id,
-                    external_id=s.account.external_id,
-                    as_of=as_of,
-                    decision=d,
-                    signals=signals_json(s.values) | {"$fired": sorted(s.fired)},
-                )
-                for s, d in zip(accounts, decisions, strict=True)
-            ],
-        )
+        storing = time.perf_counter()
+        self._store.save_run(run, outcomes, rows)
+        stored = time.perf_counter()
         with self._lock:
             self._cache.clear()
-        return DecideResult(run, tuple(decisions), computed.seconds, time.perf_counter() - started)
+        return DecideResult(
+            run,
+            RunDecisions(rows, kept, render),
+            computed.seconds,
+            stored - started,
+            stored - storing,
+            total,
+        )
 
     # -- one account ----------------------------------------------------------------------------
 

@@ -2,23 +2,34 @@
 
 A run and all its decisions are written in one transaction (bulk ``executemany``), and only the
 newest :data:`KEEP_RUNS` runs are kept: a decision is a snapshot of one moment, and the next run
-supersedes it. Lookups of one account's latest decision (the real-time path) are two indexed
-reads: the newest run, then the decision by account id or external id.
+supersedes it. Each account gets one row: what was decided (null when nothing fired) and a
+pointer to its signals, which are stored as the engine's compressed Arrow chunks
+(:mod:`tierwise.adapters.signal_chunks`, one per 1,024 accounts) instead of a JSON document
+per account. Lookups of one account's latest decision (the real-time path) are two indexed
+reads: the newest run, then the decision by account id or external id joined with its chunk,
+of which the one row is decoded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping
 
-from sqlalchemy import Engine, RowMapping, bindparam, delete, insert, select
+from sqlalchemy import Engine, RowMapping, and_, bindparam, delete, insert, select
 
-from tierwise.adapters.sql.decision_tables import decision_runs, decisions, offer_outcomes
+from tierwise.adapters.signal_chunks import DecodedChunk
+from tierwise.adapters.sql.decision_tables import (
+    decision_runs,
+    decision_signal_chunks,
+    decisions,
+    offer_outcomes,
+)
+from tierwise.licensing.events import JsonObject
 from tierwise.offers.cadence import OfferOutcome
 from tierwise.services.decision_ports import (
     DecisionRun,
     DecisionStore,
     OutcomeRecord,
+    SignalRows,
     StoredDecision,
 )
 
@@ -26,17 +37,23 @@ __all__ = ["KEEP_RUNS", "SqlDecisionStore"]
 
 #: How many decide runs are kept (older ones are deleted with their decisions).
 KEEP_RUNS = 3
-_BATCH = 2_000
 # The real-time path's statements, built once (values travel as parameters).
 _LATEST_RUN_ID = (
     select(decision_runs.c.run_id)
     .order_by(decision_runs.c.started_at.desc(), decision_runs.c.run_id.desc())
     .limit(1)
 )
-_BY_ACCOUNT_ID = select(decisions).where(
+_WITH_CHUNK = select(decisions, decision_signal_chunks.c.data).outerjoin(
+    decision_signal_chunks,
+    and_(
+        decision_signal_chunks.c.run_id == decisions.c.run_id,
+        decision_signal_chunks.c.chunk == decisions.c.signal_chunk,
+    ),
+)
+_BY_ACCOUNT_ID = _WITH_CHUNK.where(
     decisions.c.run_id == bindparam("run_id"), decisions.c.account_id == bindparam("account")
 )
-_BY_EXTERNAL_ID = select(decisions).where(
+_BY_EXTERNAL_ID = _WITH_CHUNK.where(
     decisions.c.run_id == bindparam("run_id"), decisions.c.external_id == bindparam("account")
 )
 
@@ -52,14 +69,19 @@ def _run(row: RowMapping) -> DecisionRun:
     )
 
 
-def _decision(row: RowMapping) -> StoredDecision:
+def _decision(row: RowMapping, signals: JsonObject | None = None) -> StoredDecision:
+    if signals is None:
+        if row["signal_chunk"] is None:
+            signals = row["signals"]
+        else:
+            signals = DecodedChunk(row["data"]).row(row["signal_row"])
     return StoredDecision(
         run_id=row["run_id"],
         account_id=row["account_id"],
         external_id=row["external_id"],
         as_of=row["as_of"],
         decision=row["decision"],
-        signals=row["signals"],
+        signals=signals or {},
     )
 
 
@@ -78,18 +100,9 @@ class SqlDecisionStore(DecisionStore):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def save_run(self, run: DecisionRun, stored: Sequence[StoredDecision]) -> None:
-        rows: list[dict[str, Any]] = [
-            {
-                "run_id": d.run_id,
-                "account_id": d.account_id,
-                "external_id": d.external_id,
-                "as_of": d.as_of,
-                "decision": d.decision,
-                "signals": d.signals,
-            }
-            for d in stored
-        ]
+    def save_run(
+        self, run: DecisionRun, decided: Mapping[str, JsonObject], signals: SignalRows
+    ) -> None:
         with self._engine.begin() as connection:
             connection.execute(
                 insert(decision_runs),
@@ -102,14 +115,38 @@ class SqlDecisionStore(DecisionStore):
                     "summary": run.summary,
                 },
             )
-            for start in range(0, len(rows), _BATCH):
-                connection.execute(insert(decisions), rows[start : start + _BATCH])
+            for number, chunk in enumerate(signals.chunks()):
+                connection.execute(
+                    insert(decision_signal_chunks),
+                    {"run_id": run.run_id, "chunk": number, "data": chunk.payload},
+                )
+                connection.execute(
+                    insert(decisions),
+                    [
+                        {
+                            "run_id": run.run_id,
+                            "account_id": account_id,
+                            "external_id": external_id,
+                            "as_of": run.as_of,
+                            "decision": decided.get(account_id),
+                            "signals": None,
+                            "signal_chunk": number,
+                            "signal_row": row,
+                        }
+                        for row, (account_id, external_id) in enumerate(
+                            zip(chunk.account_ids, chunk.external_ids, strict=True)
+                        )
+                    ],
+                )
             newest = select(decision_runs.c.run_id).order_by(
                 decision_runs.c.started_at.desc(), decision_runs.c.run_id.desc()
             )
             old = [r for (r,) in connection.execute(newest.offset(KEEP_RUNS))]
             if old:
                 connection.execute(delete(decisions).where(decisions.c.run_id.in_(old)))
+                connection.execute(
+                    delete(decision_signal_chunks).where(decision_signal_chunks.c.run_id.in_(old))
+                )
                 connection.execute(delete(decision_runs).where(decision_runs.c.run_id.in_(old)))
 
     def latest_run(self) -> DecisionRun | None:
@@ -152,10 +189,24 @@ class SqlDecisionStore(DecisionStore):
 
     def decisions(self, run_id: str) -> list[StoredDecision]:
         query = (
-            select(decisions).where(decisions.c.run_id == run_id).order_by(decisions.c.external_id)
+            _WITH_CHUNK.with_only_columns(*decisions.c)
+            .where(decisions.c.run_id == run_id)
+            .order_by(decisions.c.external_id)
+        )
+        chunks = select(decision_signal_chunks.c.chunk, decision_signal_chunks.c.data).where(
+            decision_signal_chunks.c.run_id == run_id
         )
         with self._engine.connect() as connection:
-            return [_decision(row) for row in connection.execute(query).mappings()]
+            decoded = {n: DecodedChunk(data) for n, data in connection.execute(chunks)}
+            return [
+                _decision(
+                    row,
+                    None
+                    if row["signal_chunk"] is None
+                    else decoded[row["signal_chunk"]].row(row["signal_row"]),
+                )
+                for row in connection.execute(query).mappings()
+            ]
 
     def record_outcome(self, outcome: OutcomeRecord) -> None:
         with self._engine.begin() as connection:

@@ -1,20 +1,22 @@
 """Tables of the decisioning (SQLAlchemy Core), on the ledger's shared ``metadata``.
 
 ``decision_runs``: one row per ``tierwise decide`` (its as-of moment, engine, playbook and the
-summary counts); ``decisions``: per run and account, the decision with every reason and the
-signals it was made from (``explain`` and the real-time endpoint read them); ``offer_outcomes``:
-what happened to offers shown (shown, accepted, declined, dismissed), which cadence reads. The
-migration ``0005_decisions`` creates exactly these.
+summary counts); ``decisions``: per run and account, what was decided (null when nothing fired)
+and where its signals are — in ``signals`` as JSON, or at (``signal_chunk``, ``signal_row``) of
+``decision_signal_chunks``, compressed Arrow chunks of 1,024 accounts (``explain`` and the
+real-time endpoint read them); ``offer_outcomes``: what happened to offers shown (shown,
+accepted, declined, dismissed), which cadence reads. The migrations ``0005_decisions`` and
+``0007_decision_signal_chunks`` create exactly these.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, String, Table
 
 from tierwise.adapters.sql.tables import metadata
 from tierwise.adapters.sql.types import JsonData, RowId, UtcDateTime
 
-__all__ = ["decision_runs", "decisions", "offer_outcomes"]
+__all__ = ["decision_runs", "decision_signal_chunks", "decisions", "offer_outcomes"]
 
 decision_runs = Table(
     "decision_runs",
@@ -39,9 +41,24 @@ decisions = Table(
     Column("account_id", String(64), primary_key=True),
     Column("external_id", String(200), nullable=False),
     Column("as_of", UtcDateTime, nullable=False),
-    Column("decision", JsonData, nullable=False),
-    Column("signals", JsonData, nullable=False),
+    Column("decision", JsonData),
+    Column("signals", JsonData),
+    Column("signal_chunk", Integer),
+    Column("signal_row", Integer),
     Index(None, "run_id", "external_id"),
+)
+
+decision_signal_chunks = Table(
+    "decision_signal_chunks",
+    metadata,
+    Column(
+        "run_id",
+        String(64),
+        ForeignKey("decision_runs.run_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("chunk", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
 
 offer_outcomes = Table(

@@ -1,0 +1,251 @@
+"""Decide at scale: signals, per-account decisions and the stored run for every account.
+
+Run with ``.venv/bin/python -m benchmarks.decide_scale`` (``--scale 0.01`` for a quick check;
+``--runs N``; ``--data DIR`` reuses a directory generated earlier, by this benchmark or by
+``benchmarks.signals_scale``, whose generator this one imports unchanged).
+
+Data: :func:`benchmarks.signals_scale.generate` — ``1,000,000 × scale`` accounts and
+``100,000,000 × scale`` events as Parquet, and the ledger snapshot (licenses, entitlement
+profiles, paywall hits, offers). Each timed run is a fresh process that times the whole
+:meth:`~tierwise.services.decisions.Decisions.decide` of the product with the example catalog and
+playbook:
+
+* **signals** — the ledger view (the snapshot from Parquet, and each account's record made from
+  its license row, standing in for the SQL ledger read), every signal of every account and every
+  trigger, near miss and ``at_risk`` as one Ibis expression on DuckDB (``threads=2``,
+  ``--memory-limit``), fetched as one Arrow table;
+* **decisions** — the per-account decision
+  (:func:`~tierwise.services.decision_making.decide_account`) of every account where some
+  condition fired, and the run's summary;
+* **store** — the run written to a fresh SQLite decision store (the embedded default), migrated
+  before the clock starts, with the generated offer outcomes loaded as the cadence's history.
+
+Reported per run and as medians: wall seconds of the three stages, CPU seconds of the process,
+its peak resident memory, how many accounts fired, and one account's stored decision read back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import insert
+
+from benchmarks.signals_scale import AS_OF, CATALOG, generate, ledger
+from tierwise.adapters.analytics.engine import duckdb_backend, parquet_events
+from tierwise.adapters.catalog_files import load_catalog_path
+from tierwise.adapters.playbook_files import load_playbook_path
+from tierwise.adapters.signal_engine import IbisSignalEngine, LedgerView
+from tierwise.adapters.sql import create_ledger_engine, upgrade_database
+from tierwise.adapters.sql.decision_store import SqlDecisionStore
+from tierwise.adapters.sql.decision_tables import offer_outcomes
+from tierwise.catalog.model import BillingInterval
+from tierwise.pricing.quotes import CurrentSubscription
+from tierwise.services.decision_making import DecisionRules
+from tierwise.services.decision_ports import AccountRecord
+from tierwise.services.decisions import Decisions
+
+PLAYBOOK = Path(__file__).parents[1] / "examples" / "playbook.yaml"
+#: The generated regions, and the catalog currency each account of a region pays in.
+CURRENCIES = {"EU": "EUR", "US": "USD", "APAC": "JPY"}
+
+
+class LicenseRecords(Mapping[str, AccountRecord]):
+    """Each generated account's ledger record, made from its license row when asked for (the
+    decide run asks for those it decides or stores)."""
+
+    def __init__(self, licenses: pa.Table, catalog_version: str) -> None:
+        self._version = catalog_version
+        self._index = {key: i for i, key in enumerate(licenses["account_id"].to_pylist())}
+        names = ("external_id", "region", "plan", "interval", "seats", "term_years")
+        self._columns = {name: licenses[name].to_pylist() for name in names}
+        self._columns["period_start"] = licenses["period_start"].to_pylist()
+
+    def __getitem__(self, key: str) -> AccountRecord:
+        i = self._index[key]
+        c = self._columns
+        currency = CURRENCIES[c["region"][i]]
+        return AccountRecord(
+            account_id=key,
+            external_id=c["external_id"][i],
+            name=f"Account {c['external_id'][i]}",
+            currency=currency,
+            catalog_version=self._version,
+            subscription_id=f"S{key}",
+            subscription=CurrentSubscription(
+                plan=c["plan"][i],
+                interval=BillingInterval(c["interval"][i]),
+                currency=currency,
+                period_start=c["period_start"][i],
+                seats=c["seats"][i],
+                term_years=c["term_years"][i],
+            ),
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def decision_store(directory: Path) -> SqlDecisionStore:
+    """A fresh, migrated SQLite decision store holding the generated offers as outcomes."""
+    path = directory / "decide-bench.db"
+    path.unlink(missing_ok=True)
+    engine = create_ledger_engine(f"sqlite:///{path}")
+    upgrade_database(engine)
+    offers = pq.read_table(directory / "offers.parquet").to_pylist()
+    with engine.begin() as connection:
+        connection.execute(
+            insert(offer_outcomes),
+            [
+                {
+                    "account_id": o["account_id"],
+                    "offer": o["offer"],
+                    "outcome": o["outcome"],
+                    "channel": "in_app",
+                    "placement": None,
+                    "at": o["at"],
+                }
+                for o in offers
+            ],
+        )
+    return SqlDecisionStore(engine)
+
+
+def worker(directory: Path, memory_limit: str) -> None:
+    catalog = load_catalog_path(CATALOG)
+    check = load_playbook_path(PLAYBOOK, catalog.latest)
+    assert check.playbook is not None
+    assert check.conditions is not None
+    store = decision_store(directory)
+
+    def view(as_of: dt.datetime) -> LedgerView:
+        snapshot = ledger(directory)
+        return LedgerView(snapshot, LicenseRecords(snapshot.licenses, catalog.latest.version))
+
+    def events() -> Any:
+        backend = duckdb_backend(
+            threads=2, memory_limit=memory_limit, temp_directory=directory / "tmp"
+        )
+        return parquet_events(directory / "events", backend)
+
+    engine = IbisSignalEngine(ledger=view, catalog=catalog, events=events)
+    decisions = Decisions(
+        DecisionRules(check.playbook, check.conditions, catalog),
+        engine,
+        store,
+        new_run_id=lambda at: f"run_{at.strftime('%Y%m%dT%H%M%S')}",
+    )
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime  # imports and setup are not part of the work
+    start = time.perf_counter()
+    result = decisions.decide(AS_OF, started_at=dt.datetime.now(dt.UTC))
+    seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    summary = result.run.summary
+    first = result.decisions[0]
+    read = time.perf_counter()
+    stored = store.decision(str(first["external_id"]))
+    read_ms = (time.perf_counter() - read) * 1000
+    assert stored is not None
+    assert stored.signals
+    database = directory / "decide-bench.db"
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "signals": result.signal_seconds,
+                "decisions": result.decide_seconds - result.store_seconds,
+                "store": result.store_seconds,
+                "cpu": usage.ru_utime + usage.ru_stime - cpu_before,
+                "peak_mb": usage.ru_maxrss / 1024,
+                "accounts": summary["accounts"],
+                "fired": result.fired,
+                "with_offer": summary["with_offer"],
+                "read_ms": read_ms,
+                "store_mb": database.stat().st_size / 2**20,
+            }
+        )
+    )
+
+
+def timed(directory: Path, memory_limit: str) -> dict[str, float]:
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.decide_scale",
+        "--worker",
+        "--data",
+        str(directory),
+        "--memory-limit",
+        memory_limit,
+    ]
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--memory-limit", default="6GB")
+    parser.add_argument("--data", type=Path, help="a directory generated earlier (kept)")
+    parser.add_argument("--worker", action="store_true")
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.data, args.memory_limit)
+        return
+    print(
+        f"CPython {platform.python_version()}, duckdb {package_version('duckdb')}, "
+        f"ibis {package_version('ibis-framework')}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
+    with tempfile.TemporaryDirectory(prefix="tierwise-decide-") as temp:
+        root = args.data or Path(temp)
+        if args.data is None:
+            start = time.perf_counter()
+            size = generate(root, args.scale)
+            print(
+                f"generated {size['accounts']:,} accounts and {size['events']:,} events "
+                f"in {time.perf_counter() - start:.1f} s"
+            )
+        runs = []
+        for run in range(args.runs):
+            load = os.getloadavg()[0]
+            result = timed(root, args.memory_limit)
+            runs.append(result)
+            print(
+                f"  run {run + 1} (load {load:.1f}): {result['seconds']:.1f} s = signals "
+                f"{result['signals']:.1f} + decisions {result['decisions']:.1f} + store "
+                f"{result['store']:.1f}; CPU {result['cpu']:.1f} s; peak "
+                f"{result['peak_mb']:,.0f} MiB; {result['accounts']:,} accounts, "
+                f"{result['fired']:,} decided per account, {result['with_offer']:,} with an "
+                f"offer; store {result['store_mb']:,.0f} MiB; one stored decision read "
+                f"{result['read_ms']:.1f} ms"
+            )
+        print(f"\nmedians over {args.runs} runs:")
+        for key in ("seconds", "signals", "decisions", "store", "cpu"):
+            print(f"  {key:10} {statistics.median(r[key] for r in runs):8.1f} s")
+        print(f"  peak       {max(r['peak_mb'] for r in runs):8,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
