@@ -78,7 +78,8 @@ def render_offer(console: Console, channel: str, item: Mapping[str, Any]) -> Non
         "why:",
         _clauses(item["trigger"] if item["strength"] == "offer" else item["near_miss"]),
         f"expected value {item['expected_value']} {item['currency']} = prior {item['prior']} × "
-        f"annual delta {item['annual_delta']}",
+        f"value {item.get('revenue_value', item['annual_delta'])}",
+        *(f"  {line}" for line in item.get("valuation", ())),
         f"quote: {quote['timing']}, due now {quote['due_now']} {quote['currency']}; then "
         f"{recurring['per_period']} per {recurring['interval']} ({recurring['monthly']} monthly"
         f" / {recurring['annual']} yearly)",

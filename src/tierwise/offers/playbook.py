@@ -50,6 +50,7 @@ __all__ = [
     "PlanTarget",
     "Playbook",
     "QuietPeriods",
+    "RiskAssumption",
     "SavePlay",
     "SeatVolumeIncentive",
     "Target",
@@ -57,6 +58,8 @@ __all__ = [
     "TermDiscountIncentive",
     "TrialIncentive",
     "ValidityWindow",
+    "Valuation",
+    "ValuationBasis",
     "ValueCase",
     "ValueModel",
     "ValueQuantity",
@@ -450,6 +453,44 @@ class Placement(_Frozen):
     description: Text = Field(description="Where it is and when it shows.")
 
 
+class ValuationBasis(StrEnum):
+    RUN_RATE = "run_rate"
+    COMMITTED_REVENUE = "committed_revenue"
+
+
+class RiskAssumption(_Frozen):
+    """A stated share (0..1), with where it comes from."""
+
+    value: Probability = Field(description="The share assumed, 0..1.")
+    source: Text = Field(description="Where the number comes from (cohort, benchmark).")
+
+
+class Valuation(_Frozen):
+    """How ranking values a change before the prior is applied (formulas: docs/playbook.md).
+
+    ``run_rate``: the annual run-rate delta. ``committed_revenue``: the expected revenue over the
+    commitment, where revenue under contract counts in full and revenue not under contract
+    counts at ``1 − uncommitted_at_risk``, per year of the horizon.
+    """
+
+    basis: ValuationBasis = Field(
+        default=ValuationBasis.RUN_RATE, description="run_rate or committed_revenue."
+    )
+    uncommitted_at_risk: RiskAssumption | None = Field(
+        default=None,
+        description=(
+            "Share of a year's revenue not under contract expected to be lost (churn,"
+            " downgrades); required by committed_revenue."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _risk_given(self) -> Valuation:
+        if self.basis is ValuationBasis.COMMITTED_REVENUE and self.uncommitted_at_risk is None:
+            raise ValueError("committed_revenue needs uncommitted_at_risk")
+        return self
+
+
 #: Prior chance of acceptance per target kind when the playbook states none.
 DEFAULT_PRIORS: dict[TargetKind, Decimal] = {
     TargetKind.PLAN: Decimal("0.05"),
@@ -476,6 +517,9 @@ class Playbook(_Frozen):
     )
     propensity: dict[TargetKind, Probability] = Field(
         default_factory=dict, description="Prior chance of acceptance per target kind."
+    )
+    valuation: Valuation = Field(
+        default=Valuation(), description="How ranking values a change (run rate or commitment)."
     )
     offers: dict[Key, Offer] = Field(min_length=1, description="Offers by key.")
 

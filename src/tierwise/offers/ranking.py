@@ -1,16 +1,31 @@
 """Ranking: which eligible offer is worth the customer's attention most, per channel.
 
 Each candidate's **expected value** is its propensity prior (a configurable chance of acceptance
-per target kind, or the offer's own) times its **annual revenue delta**::
+per target kind, or the offer's own) times its **value**, a yearly amount from the quote engine's
+prices. The playbook's ``valuation`` says which value::
 
-    annual run rate   = recurring price per billing period × 12 / months in the period
-    annual delta      = run rate after the change − run rate today      (from the quote engine)
-    expected value    = prior × annual delta, rounded to the currency's minor unit
+    annual run rate R = recurring price per billing period × 12 / months in the period
+    annual delta      = R after the change − R today
 
-so a monthly payer moving to yearly billing has a *negative* delta (the prepay saving) and wins a
-channel only when nothing that adds revenue is eligible there. Ties are broken deterministically:
-higher expected value, then higher ``priority``, then offer key (alphabetical). The best offer
-for a channel is the first ranked candidate that lists the channel.
+``run_rate`` (the default): value = annual delta. A monthly payer moving to yearly billing then has
+a *negative* value (the prepay saving), so commitments always rank last.
+
+``committed_revenue``: the expected revenue over the commitment, with revenue under contract
+counted in full and revenue not under contract at ``1 − a`` (``a`` = ``uncommitted_at_risk``, the
+share of a year's uncommitted revenue expected to be lost)::
+
+    M (months under contract) = 12 × term_years for a multi-year term, else the billing interval
+    H (horizon, months)       = max(12, M today, M after)
+    E (expected revenue)      = R × (M + (1 − a) × (H − M)) / 12
+    value                     = (E after − E today) × 12 / H          (a yearly amount)
+
+With ``a = 0`` this is the annual delta again; with ``a > 0`` a commitment is worth the revenue it
+takes out of risk, less what its discount costs, and an upgrade without a commitment is worth its
+delta at ``1 − a`` beyond the months already paid for. The value is rounded to the currency's
+minor unit, then ``expected value = prior × value`` is rounded again.
+
+Ties are broken deterministically: higher expected value, then higher ``priority``, then offer key
+(alphabetical). The best offer for a channel is the first ranked candidate that lists the channel.
 """
 
 from __future__ import annotations
@@ -21,16 +36,20 @@ from decimal import Decimal
 
 from tierwise.catalog.model import CatalogVersion
 from tierwise.money import Money
-from tierwise.offers.playbook import Channel, TargetKind
+from tierwise.offers.expression_evaluation import show_value
+from tierwise.offers.playbook import Channel, TargetKind, Valuation, ValuationBasis
 from tierwise.pricing.quotes import CurrentSubscription, ProposedChange, configurations
-from tierwise.pricing.recurring import RecurringPrice, recurring_price_of
+from tierwise.pricing.recurring import Configuration, RecurringPrice, recurring_price_of
 
 __all__ = [
     "Candidate",
+    "RevenueValue",
     "annual_revenue_delta",
     "annual_run_rate",
     "best_per_channel",
+    "committed_months",
     "rank",
+    "revenue_value",
 ]
 
 
@@ -44,26 +63,93 @@ class Candidate:
     prior: Decimal
     annual_delta: Money
     channels: tuple[Channel, ...]
+    value: Money | None = None
+    """The value ranked (see the module docstring); the annual delta when not given."""
+    valuation: tuple[str, ...] = ()
+    """How the value was reached, with its numbers, for the decision's reasons."""
+
+    @property
+    def ranked_value(self) -> Money:
+        return self.annual_delta if self.value is None else self.value
 
     @property
     def expected_value(self) -> Money:
-        return (self.annual_delta * self.prior).rounded()
+        return (self.ranked_value * self.prior).rounded()
 
 
 def annual_run_rate(recurring: RecurringPrice) -> Money:
-    """What a year costs at the configuration's own billing interval."""
-    return recurring.per_period * Decimal(12) * (Decimal(1) / recurring.interval.months)
+    """What a year costs at the configuration's own billing interval (exact: 12, 4 or 1 periods)."""
+    return recurring.per_period * (12 // recurring.interval.months)
+
+
+def committed_months(configuration: Configuration) -> int:
+    """Months the customer is bound to pay for: the whole term of a multi-year contract, else one
+    billing period (a one-year term billed monthly can be cancelled at any period end)."""
+    if configuration.term_years >= 2:
+        return 12 * configuration.term_years
+    return configuration.interval.months
+
+
+@dataclass(frozen=True, slots=True)
+class RevenueValue:
+    """A change's value for ranking, with the numbers that make it (see the module docstring)."""
+
+    run_rate_before: Money
+    run_rate_after: Money
+    value: Money
+    reasons: tuple[str, ...]
+
+    @property
+    def annual_delta(self) -> Money:
+        return self.run_rate_after - self.run_rate_before
+
+
+def _expected(run_rate: Money, months: int, horizon: int, kept: Decimal) -> Money:
+    months_counted = Decimal(months) + kept * (horizon - months)
+    return Money(run_rate.amount * months_counted / 12, run_rate.currency)
+
+
+def revenue_value(
+    version: CatalogVersion,
+    subscription: CurrentSubscription,
+    change: ProposedChange,
+    valuation: Valuation,
+) -> RevenueValue:
+    """The value ranking multiplies by the prior, priced by the quote engine (module docstring)."""
+    before, after = configurations(version, subscription, change)
+    currency = subscription.currency
+    now = annual_run_rate(recurring_price_of(version, before, currency))
+    then = annual_run_rate(recurring_price_of(version, after, currency, prefix="to_"))
+    rates = f"run rate {now.to_str()} → {then.to_str()} {currency} a year"
+    risk = valuation.uncommitted_at_risk
+    if valuation.basis is ValuationBasis.RUN_RATE or risk is None:
+        delta = then - now
+        return RevenueValue(now, then, delta, (f"value = annual delta {delta.to_str()} ({rates})",))
+    months_now, months_then = committed_months(before), committed_months(after)
+    horizon = max(12, months_now, months_then)
+    kept = Decimal(1) - risk.value
+    expected_now = _expected(now, months_now, horizon, kept)
+    expected_then = _expected(then, months_then, horizon, kept)
+    # H is 12 × whole years (M is 1, 3, 12 or 12 × term years), so × 12 / H divides by the years
+    value = Money((expected_then - expected_now).amount / (horizon // 12), currency).rounded()
+    reasons = (
+        rates,
+        f"under contract {months_now} → {months_then} months; horizon {horizon} months; "
+        f"revenue not under contract counts at {show_value(kept)} "
+        f"({show_value(risk.value)} at risk: {risk.source})",
+        f"expected revenue over {horizon} months {expected_now.to_str()} → "
+        f"{expected_then.to_str()} {currency}",
+        f"value = ({expected_then.to_str()} − {expected_now.to_str()}) × 12 / {horizon} = "
+        f"{value.to_str()} {currency} a year",
+    )
+    return RevenueValue(now, then, value, reasons)
 
 
 def annual_revenue_delta(
     version: CatalogVersion, subscription: CurrentSubscription, change: ProposedChange
 ) -> Money:
     """Run rate after ``change`` minus run rate today, priced by the quote engine (exact)."""
-    before, after = configurations(version, subscription, change)
-    currency = subscription.currency
-    now = recurring_price_of(version, before, currency)
-    then = recurring_price_of(version, after, currency, prefix="to_")
-    return annual_run_rate(then) - annual_run_rate(now)
+    return revenue_value(version, subscription, change, Valuation()).annual_delta
 
 
 def _order(candidate: Candidate) -> tuple[Decimal, int, str]:

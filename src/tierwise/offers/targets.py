@@ -5,7 +5,8 @@ seat headroom, yearly billing, a 2-year term); here that becomes a
 :class:`~tierwise.pricing.quotes.ProposedChange` for one subscription:
 
 * a **plan** or a **bundle** keeps the add-ons the new plan still sells or includes (the others
-  could not be billed on it) and raises the seats to the new plan's minimum if needed; a bundle
+  could not be billed on it) and raises the seats to the new plan's minimum if needed (from a
+  flat-priced plan such as Free, also to ``seats_assigned``: everyone keeps a seat); a bundle
   adds its add-ons and is bought as the bundle (``to_bundle``), so the quote takes the bundle's
   discount off its parts;
 * an **add-on** is added to the current ones;
@@ -78,11 +79,18 @@ def _kept_add_ons(version: CatalogVersion, add_ons: tuple[str, ...], plan: str) 
     )
 
 
-def _minimum_seats(version: CatalogVersion, plan: str, seats: int) -> int | None:
+def _seats_on(
+    version: CatalogVersion, current: str, plan: str, seats: int, seats_assigned: int | None
+) -> int | None:
+    """Seats to buy on ``plan`` when they change: at least its minimum; and coming from a flat
+    plan (Free counts no seats), one for everyone assigned one, so nobody loses access."""
     pricing = version.plans[plan].pricing
-    if pricing.basis is PriceBasis.SEAT and seats < pricing.minimum_seats:
-        return pricing.minimum_seats
-    return None
+    if pricing.basis is not PriceBasis.SEAT:
+        return None
+    wanted = max(seats, pricing.minimum_seats)
+    if version.plans[current].pricing.basis is PriceBasis.FLAT and seats_assigned is not None:
+        wanted = max(wanted, seats_assigned)
+    return wanted if wanted != seats else None
 
 
 def proposed_change(
@@ -102,7 +110,9 @@ def proposed_change(
         return ProposedChange(
             to_plan=plan,
             to_add_ons=add_ons,
-            to_seats=_minimum_seats(version, plan, subscription.seats),
+            to_seats=_seats_on(
+                version, subscription.plan, plan, subscription.seats, seats_assigned
+            ),
             to_bundle=target.bundle if isinstance(target, BundleTarget) else None,
         )
     if isinstance(target, AddOnTarget):

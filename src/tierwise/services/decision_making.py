@@ -8,7 +8,8 @@ every reason for and against:
   trigger's clauses and the values they saw, its eligibility and cadence checks, the quote summary
   from the quote engine, the value case and the rendered copy; an at-risk account's CSM channel
   gets the save play instead;
-* ``ranked``: every candidate with its expected value (prior × annual revenue delta);
+* ``ranked``: every candidate with its expected value (prior × value: the annual revenue delta,
+  or the committed-revenue value the playbook's ``valuation`` asks for, with its numbers);
 * ``suppressed``: offers whose trigger (or near miss) fired but that may not be made, with each
   rule that failed;
 * ``not_triggered``: offers whose trigger did not fire, with each clause and its value.
@@ -36,7 +37,7 @@ from tierwise.offers.expression_evaluation import Evaluation, evaluate, normalis
 from tierwise.offers.messages import render
 from tierwise.offers.playbook import Channel, Offer, Playbook, TargetKind, TrialIncentive
 from tierwise.offers.playbook_rules import PlaybookConditions
-from tierwise.offers.ranking import Candidate, annual_revenue_delta, rank
+from tierwise.offers.ranking import Candidate, rank, revenue_value
 from tierwise.offers.targets import proposed_change, target_name, target_plan
 from tierwise.offers.value import estimate_value
 from tierwise.pricing.quotes import ProposedChange, Quote, quote_change
@@ -170,7 +171,7 @@ def _consider(
             key, offer, strength, trigger, near, checks, cadence, None, None, "nothing to change"
         )
     try:
-        delta = annual_revenue_delta(version, subscription, change)
+        worth = revenue_value(version, subscription, change, rules.playbook.valuation)
     except TierwiseError as error:  # a change the catalog cannot price is not offered
         return _Considered(
             key, offer, strength, trigger, near, checks, cadence, change, None, str(error)
@@ -184,8 +185,10 @@ def _consider(
         kind=kind,
         priority=offer.priority,
         prior=rules.playbook.prior(key),
-        annual_delta=delta,
+        annual_delta=worth.annual_delta,
         channels=channels,
+        value=worth.value,
+        valuation=worth.reasons,
     )
     if not channels:
         return _Considered(
@@ -298,6 +301,8 @@ def _chosen(
         "incentive": None if offer.incentive is None else offer.incentive.kind,
         "prior": format(candidate.prior, "f"),
         "annual_delta": candidate.annual_delta.to_str(),
+        "revenue_value": candidate.ranked_value.to_str(),
+        "valuation": list(candidate.valuation),
         "expected_value": candidate.expected_value.to_str(),
         "currency": candidate.annual_delta.currency,
         "trigger": evaluation_json(considered.trigger),
@@ -370,6 +375,7 @@ def _ranked(candidates: Iterable[Candidate], strength: Mapping[str, str]) -> lis
             "offer": c.offer,
             "strength": strength[c.offer],
             "expected_value": c.expected_value.to_str(),
+            "revenue_value": c.ranked_value.to_str(),
             "annual_delta": c.annual_delta.to_str(),
             "prior": format(c.prior, "f"),
             "priority": c.priority,

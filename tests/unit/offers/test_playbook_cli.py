@@ -23,7 +23,7 @@ def test_validate_a_valid_playbook_exits_0() -> None:
     # then
     assert result.exit_code == 0, result.output
     assert "valid" in result.output
-    assert "11 offers (9 active)" in result.output
+    assert "12 offers (10 active)" in result.output
 
 
 def test_validate_a_broken_playbook_exits_1_with_every_problem_as_json() -> None:

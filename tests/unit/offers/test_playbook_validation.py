@@ -123,3 +123,33 @@ def test_an_invalid_catalog_fails_the_playbook_check(tmp_path: Path) -> None:
     # then
     assert not check.ok
     assert any(p.source == str(catalog) for p in check.problems)
+
+
+@pytest.mark.parametrize(
+    ("valuation", "code", "path"),
+    [
+        ("valuation: {basis: committed_revenue}\n", "invalid_value", "valuation"),
+        (
+            "valuation:\n  basis: committed_revenue\n"
+            "  uncommitted_at_risk: {value: 1.5, source: a guess}\n",
+            "out_of_range",
+            "valuation.uncommitted_at_risk.value",
+        ),
+        ("valuation: {basis: lifetime}\n", "invalid_value", "valuation.basis"),
+    ],
+)
+def test_a_committed_revenue_valuation_needs_a_share_at_risk_between_0_and_1(
+    tmp_path: Path, valuation: str, code: str, path: str
+) -> None:
+    # given the example playbook with its valuation replaced
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index("valuation:")
+    end = text.index("\noffers:")
+    broken = tmp_path / "playbook.yaml"
+    broken.write_text(text[:start] + valuation + text[end:], encoding="utf-8")
+
+    # when
+    check = check_playbook_path(broken, CATALOG)
+
+    # then
+    assert [(p.code, p.path) for p in check.problems] == [(code, path)]
