@@ -27,10 +27,11 @@ from tierwise.cli.ledger_options import (
     CatalogOption,
     KeyOption,
     ReasonOption,
+    describe_entry,
     moment,
     open_ledger,
     pairs,
-    show_receipt,
+    submit,
 )
 from tierwise.cli.ledger_seats import seats_app
 from tierwise.cli.ledger_subscriptions import subscription_app
@@ -80,21 +81,7 @@ def account_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an account."""
-    command = c.CreateAccount(
-        at=moment(at),
-        actor=actor,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        external_id=external_id,
-        name=name,
-        currency=currency,
-        industry=industry,
-        company_size=company_size,
-        region=region,
-        owner=owner,
-        attributes=pairs(attribute, field="attribute"),
-    )
-    show_receipt(open_ledger(catalog).handle(command), as_json)
+    submit(c.CreateAccount, locals(), attributes=pairs(attribute, field="attribute"))
 
 
 @account_app.command("list")
@@ -128,7 +115,8 @@ def account_show(
     at: AtOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The account's subscription, entitlements, seats and recent history."""
+    """The account's subscription, entitlements, grants and overrides, seats and recent
+    history."""
     page = open_ledger(catalog).account_page(account, moment(at))
     if as_json:
         print_json(page)
@@ -155,6 +143,12 @@ def _render_page(page: dict[str, Any]) -> None:
             console.print(f"  scheduled {pending['kind']} at {pending['effective_at']}")
         if sub["trial"]:
             console.print(f"  trial of {sub['trial']['plan']} until {sub['trial']['ends_at']}")
+        if sub.get("renewal"):
+            renewal = sub["renewal"]
+            console.print(
+                f"  renewal committed: {renewal['term_years']} year(s) from {sub['term_end']} "
+                f"under catalog {renewal['catalog_version']}"
+            )
         seats = Table("user", "status", "assigned", "last active", title="seats")
         for seat in item["seats"]:
             seats.add_row(
@@ -179,6 +173,8 @@ def _render_page(page: dict[str, Any]) -> None:
         console.print(table)
     else:
         console.print("no subscription in force: no entitlements")
+    for entry in page.get("grants") or []:
+        console.print(describe_entry(entry))
 
 
 @tick_app.callback(invoke_without_command=True)

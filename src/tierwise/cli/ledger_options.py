@@ -1,8 +1,21 @@
-"""Options and helpers shared by the ledger's commands (account, subscription, seats, tick)."""
+"""Options and helpers shared by the ledger's commands (account, subscription, seats, tick,
+entitlements).
+
+A command function declares its options (Typer reads them from its signature) and hands them to
+:func:`submit`, which builds the service command, runs it once through the ledger and prints
+the receipt::
+
+    @subscription_app.command("cancel")
+    def cancel(subscription: SubscriptionArgument, ..., as_json: JsonOption = False) -> None:
+        # the docstring is the command's help
+        submit(c.CancelSubscription, locals())
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +26,7 @@ from tierwise.cli.output import console, print_json
 from tierwise.cli.quote import parse_moment
 from tierwise.config import Settings
 from tierwise.errors import InvalidInput
+from tierwise.services.commands import Command
 from tierwise.services.ledger import Ledger
 from tierwise.services.receipts import Receipt
 
@@ -27,7 +41,11 @@ __all__ = [
     "open_ledger",
     "pairs",
     "show_receipt",
+    "submit",
 ]
+
+#: Parameter names of the command functions that name another field of the command.
+_FIELD_OF = {"subscription": "subscription_id"}
 
 CatalogOption = Annotated[
     Path | None,
@@ -78,6 +96,33 @@ def pairs(values: list[str] | None, *, field: str) -> dict[str, str]:
     return result
 
 
+def submit(
+    command_type: type[Command],
+    options: Mapping[str, Any],
+    *,
+    ledger: Ledger | None = None,
+    **fields: Any,
+) -> Receipt:
+    """Run ``command_type`` built from a command function's ``options`` (its ``locals()``).
+
+    Every option named like a field of the command is passed on (``subscription`` as
+    ``subscription_id``), ``--at`` parsed (now when not given); ``fields`` add or replace fields
+    whose values need converting (repeatable options to tuples, ``key=value`` pairs). ``catalog``
+    picks the catalog (unless the caller passes the ``ledger`` it opened) and ``as_json`` the
+    output; every other option is the caller's own. Errors
+    propagate as :class:`~tierwise.errors.TierwiseError` (the root app prints them, exit 2).
+    """
+    names = {f.name for f in dataclasses.fields(command_type)}
+    values = {_FIELD_OF.get(key, key): value for key, value in options.items()}
+    built = {key: value for key, value in values.items() if key in names}
+    built["at"] = moment(options.get("at"))
+    built.update(fields)
+    ledger = ledger or open_ledger(options.get("catalog"))
+    receipt = ledger.handle(command_type(**built))
+    show_receipt(receipt, bool(options.get("as_json")))
+    return receipt
+
+
 def show_receipt(receipt: Receipt, as_json: bool) -> None:
     """Print what a command did: the receipt as JSON, or a few readable lines."""
     if as_json:
@@ -102,11 +147,49 @@ def show_receipt(receipt: Receipt, as_json: bool) -> None:
         trial = subscription.get("trial")
         if trial:
             console.print(f"  trial of {trial['plan']} until {trial['ends_at']}")
+        renewal = subscription.get("renewal")
+        if renewal:
+            console.print(
+                f"  renewal committed: {renewal['term_years']} year(s) from "
+                f"{subscription['term_end']} under catalog {renewal['catalog_version']}"
+            )
     quote = data.get("quote")
     if isinstance(quote, dict):
         console.print(
             f"  quote: {quote['timing']}, due now {quote['due_now']} {quote['currency']}, "
             f"recurring {quote['recurring']['per_period']} per {quote['recurring']['interval']}"
         )
+        _show_renewal(quote)
     for seat in data.get("seats") or []:
         console.print(f"  seat {seat['user']}: {seat['status']}")
+    for key in ("grant", "override", "ended"):
+        entry = data.get(key)
+        if isinstance(entry, dict):
+            console.print(f"  {'ended ' if key == 'ended' else ''}{describe_entry(entry)}")
+
+
+def _show_renewal(quote: dict[str, Any]) -> None:
+    renewal = quote.get("renewal")
+    if not isinstance(renewal, dict):
+        return
+    lock = quote["catalog_version"]
+    if renewal["price_change"]:
+        lock = f"{renewal['previous_catalog_version']} → {lock}"
+    console.print(
+        f"  new term {renewal['term_start']} to {renewal['term_end']} "
+        f"({renewal['term_years']} year(s)), catalog {lock}"
+    )
+    for discount in quote["discounts"]:
+        console.print(f"    − {discount['amount']}: {discount['reason']}")
+
+
+def describe_entry(entry: Mapping[str, Any]) -> str:
+    """One grant or override in a line: ``grant 3: projects +10, 2026-03-01 … 2026-04-01``."""
+    sign = "+" if entry["kind"] == "grant" else "= "
+    starts = entry["starts"] or "always"
+    ends = entry["ends"] or "open-ended"
+    status = f" [{entry['status']}]" if "status" in entry else ""
+    return (
+        f"{entry['kind']} {entry['id']}: {entry['feature']} {sign}{entry['value']}, "
+        f"{starts} to {ends} ({entry['reason']}){status}"
+    )

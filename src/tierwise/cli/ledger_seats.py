@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,7 +15,7 @@ from tierwise.cli.ledger_options import (
     ReasonOption,
     moment,
     open_ledger,
-    show_receipt,
+    submit,
 )
 from tierwise.cli.output import JsonOption, console, print_json
 from tierwise.services import commands as c
@@ -27,10 +26,6 @@ seats_app = typer.Typer(help="Named seats and reclaiming dormant ones.", no_args
 
 SubscriptionArgument = Annotated[str, typer.Argument(help="Subscription id.")]
 UserArgument = Annotated[str, typer.Argument(help="The person: email or user id.")]
-
-
-def _run(catalog: Path | None, command: c.Command, as_json: bool) -> None:
-    show_receipt(open_ledger(catalog).handle(command), as_json)
 
 
 def _seat_command(
@@ -48,18 +43,7 @@ def _seat_command(
         idempotency_key: KeyOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        _run(
-            catalog,
-            command_type(
-                at=moment(at),
-                actor=actor,
-                reason=reason,
-                idempotency_key=idempotency_key,
-                subscription_id=subscription,
-                user=user,
-            ),
-            as_json,
-        )
+        submit(command_type, locals())
 
     command.__doc__ = doc
     seats_app.command(name)(command)
@@ -86,20 +70,10 @@ def dormant(
     as_json: JsonOption = False,
 ) -> None:
     """Report dormant seats; with --notify, give them notice (step 2 of reclaiming)."""
-    ledger = open_ledger(catalog)
-    when = moment(at)
     if notify:
-        command = c.NoticeDormantSeats(
-            at=when,
-            actor=actor,
-            reason=reason,
-            idempotency_key=idempotency_key,
-            subscription_id=subscription,
-            days=days,
-        )
-        show_receipt(ledger.handle(command), as_json)
+        submit(c.NoticeDormantSeats, locals())
         return
-    report = ledger.dormant_seats(subscription, when, days)
+    report = open_ledger(catalog).dormant_seats(subscription, moment(at), days)
     if as_json:
         print_json([line.as_dict() for line in report])
         return
@@ -123,12 +97,4 @@ def reclaim(
     as_json: JsonOption = False,
 ) -> None:
     """Reclaim noticed seats whose notice has run out (reversible with `seats restore`)."""
-    command = c.ReclaimSeats(
-        at=moment(at),
-        actor=actor,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        subscription_id=subscription,
-        users=tuple(users or ()),
-    )
-    _run(catalog, command, as_json)
+    submit(c.ReclaimSeats, locals(), users=tuple(users or ()))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,7 +17,7 @@ from tierwise.cli.ledger_options import (
     moment,
     open_ledger,
     pairs,
-    show_receipt,
+    submit,
 )
 from tierwise.cli.output import JsonOption, print_json
 from tierwise.services import commands as c
@@ -32,10 +31,6 @@ trial_app = typer.Typer(help="Trials of a higher tier.", no_args_is_help=True)
 subscription_app.add_typer(trial_app, name="trial")
 
 SubscriptionArgument = Annotated[str, typer.Argument(help="Subscription id.")]
-
-
-def _run(catalog: Path | None, command: c.Command, as_json: bool) -> None:
-    show_receipt(open_ledger(catalog).handle(command), as_json)
 
 
 @subscription_app.command("create")
@@ -59,22 +54,12 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """Open a subscription; the first period is charged in full."""
-    command = c.CreateSubscription(
-        at=moment(at),
-        actor=actor,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        account=account,
-        plan=plan,
-        interval=interval,
-        seats=seats,
+    submit(
+        c.CreateSubscription,
+        locals(),
         add_ons=tuple(add_on or ()),
-        term_years=term_years,
-        currency=currency,
         settings=pairs(setting, field="setting"),
-        auto_renew=auto_renew,
     )
-    _run(catalog, command, as_json)
 
 
 @subscription_app.command("change")
@@ -98,24 +83,21 @@ def change(
     as_json: JsonOption = False,
 ) -> None:
     """Change plan, interval, seats, add-ons or term; timing and money from the quote engine."""
+    added, removed = tuple(add_on or ()), tuple(remove_add_on or ())
+    if not preview:
+        submit(c.ChangeSubscription, locals(), add=added, remove=removed)
+        return
     command = c.ChangeSubscription(
         at=moment(at),
-        actor=actor,
-        reason=reason,
-        idempotency_key=idempotency_key,
         subscription_id=subscription,
-        expected_version=expected_version,
         plan=plan,
         interval=interval,
         seats=seats,
-        add=tuple(add_on or ()),
-        remove=tuple(remove_add_on or ()),
+        add=added,
+        remove=removed,
         term_years=term_years,
     )
-    if preview:
-        print_json(open_ledger(catalog).preview_change(command))
-        return
-    _run(catalog, command, as_json)
+    print_json(open_ledger(catalog).preview_change(command))
 
 
 def _simple(name: str, command_type: type[c.SubscriptionCommand], doc: str) -> None:
@@ -131,18 +113,7 @@ def _simple(name: str, command_type: type[c.SubscriptionCommand], doc: str) -> N
         expected_version: ExpectedVersionOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        _run(
-            catalog,
-            command_type(
-                at=moment(at),
-                actor=actor,
-                reason=reason,
-                idempotency_key=idempotency_key,
-                subscription_id=subscription,
-                expected_version=expected_version,
-            ),
-            as_json,
-        )
+        submit(command_type, locals())
 
     command.__doc__ = doc
     target = trial_app if name.startswith("trial ") else subscription_app
@@ -160,7 +131,9 @@ _simple("restore", c.RestoreSubscription, "Undo a revocation inside its window."
 @subscription_app.command("renew")
 def renew(
     subscription: SubscriptionArgument,
-    term_years: Annotated[int | None, typer.Option(help="Length of the next term.")] = None,
+    term_years: Annotated[
+        int | None, typer.Option(help="Length of the next term (default: the current one's).")
+    ] = None,
     catalog: CatalogOption = None,
     at: AtOption = None,
     actor: ActorOption = "cli",
@@ -169,17 +142,9 @@ def renew(
     expected_version: ExpectedVersionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Commit to another contract term (an expired subscription starts again)."""
-    command = c.RenewSubscription(
-        at=moment(at),
-        actor=actor,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        subscription_id=subscription,
-        expected_version=expected_version,
-        term_years=term_years,
-    )
-    _run(catalog, command, as_json)
+    """Renew, priced as a renewal: in force, commit the next term (it starts at the term end,
+    priced by the catalog in effect then, with any loyalty discount); expired, start again now."""
+    submit(c.RenewSubscription, locals())
 
 
 @subscription_app.command("cancel")
@@ -197,16 +162,7 @@ def cancel(
     as_json: JsonOption = False,
 ) -> None:
     """Cancel now, or at the end of the current period."""
-    command = c.CancelSubscription(
-        at=moment(at),
-        actor=actor,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        subscription_id=subscription,
-        expected_version=expected_version,
-        at_period_end=at_period_end,
-    )
-    _run(catalog, command, as_json)
+    submit(c.CancelSubscription, locals())
 
 
 @trial_app.command("start")
@@ -224,18 +180,7 @@ def trial_start(
     as_json: JsonOption = False,
 ) -> None:
     """Start a trial: entitlements of the higher plan at once, the paid plan kept."""
-    command = c.StartTrial(
-        at=moment(at),
-        actor=actor,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        subscription_id=subscription,
-        expected_version=expected_version,
-        plan=plan,
-        days=days,
-        convert_at_end=convert_at_end,
-    )
-    _run(catalog, command, as_json)
+    submit(c.StartTrial, locals())
 
 
 @trial_app.command("convert")
@@ -251,13 +196,4 @@ def trial_convert(
     as_json: JsonOption = False,
 ) -> None:
     """Buy the tried plan now (prorated by the quote engine)."""
-    command = c.ConvertTrial(
-        at=moment(at),
-        actor=actor,
-        reason=reason,
-        idempotency_key=idempotency_key,
-        subscription_id=subscription,
-        expected_version=expected_version,
-        seats=seats,
-    )
-    _run(catalog, command, as_json)
+    submit(c.ConvertTrial, locals())

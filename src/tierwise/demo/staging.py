@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections import defaultdict
+from dataclasses import replace
 
 from tierwise.errors import Conflict
 from tierwise.licensing.accounts import Account
@@ -182,17 +183,29 @@ class _Grants(ports.GrantRepository):
     def __init__(self, staged: StagedLedger) -> None:
         self._s = staged
 
-    def add_grant(self, account_id: str, grant: Grant) -> None:
-        self._s.grants[account_id].append(grant)
+    def add_grant(self, account_id: str, grant: Grant) -> int:
+        self._s.grants[account_id].append(replace(grant, id=self._next_id()))
+        return self._s.grants[account_id][-1].id or 0
 
-    def add_override(self, account_id: str, override: Override) -> None:
-        self._s.overrides[account_id].append(override)
+    def add_override(self, account_id: str, override: Override) -> int:
+        self._s.overrides[account_id].append(replace(override, id=self._next_id()))
+        return self._s.overrides[account_id][-1].id or 0
 
     def grants(self, account_id: str) -> list[Grant]:
         return list(self._s.grants.get(account_id, ()))
 
     def overrides(self, account_id: str) -> list[Override]:
         return list(self._s.overrides.get(account_id, ()))
+
+    def end(self, account_id: str, entry_id: int, at: dt.datetime) -> None:
+        """The demo never ends a grant it staged; the staging ids are not the stored ones."""
+        raise Conflict("the demo's staging store does not end grants")
+
+    def _next_id(self) -> int:
+        """A staging number (the database numbers the rows when the demo is written)."""
+        return (
+            sum(map(len, self._s.grants.values())) + sum(map(len, self._s.overrides.values())) + 1
+        )
 
 
 class _Signals(ports.SignalRepository):

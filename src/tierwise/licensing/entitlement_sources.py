@@ -44,6 +44,7 @@ __all__ = [
     "Override",
     "ResolvedEntitlement",
     "active_trial_plan",
+    "checked_value",
     "combine",
     "effective_add_ons",
     "resolve_values",
@@ -62,7 +63,9 @@ def _require_aware(value: dt.datetime, name: str) -> None:
 class Grant:
     """Extra entitlement for a while: 5,000 more API calls this month, SSO during a pilot.
 
-    Active within ``[starts, ends)``; adds to the resolved value like an add-on.
+    Active within ``[starts, ends)``; adds to the resolved value like an add-on. ``id`` is the
+    stored entry's number (``None`` before it is stored); it names the grant to end it and takes
+    no part in comparisons, so equal grants of two accounts resolve alike.
     """
 
     feature: str
@@ -70,6 +73,7 @@ class Grant:
     starts: dt.datetime
     ends: dt.datetime
     reason: str
+    id: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         _require_aware(self.starts, "grant.starts")
@@ -85,13 +89,17 @@ class Grant:
 
 @dataclass(frozen=True, slots=True)
 class Override:
-    """A value that replaces the paid plan's, such as a negotiated limit; open-ended by default."""
+    """A value that replaces the paid plan's, such as a negotiated limit; open-ended by default.
+
+    ``id`` is the stored entry's number, as for :class:`Grant`.
+    """
 
     feature: str
     value: Entitlement
     reason: str
     starts: dt.datetime | None = None
     ends: dt.datetime | None = None
+    id: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.starts is not None:
@@ -208,6 +216,12 @@ def _higher(kind: FeatureKind, left: Entitlement, right: Entitlement) -> Entitle
     if left == UNLIMITED or right == UNLIMITED:
         return UNLIMITED
     return max(int(left), int(right))
+
+
+def checked_value(feature: Feature, value: Entitlement, where: str) -> Entitlement:
+    """``value`` if it fits the feature's kind (a grant's or override's, before it is stored),
+    else ``InvalidInput`` naming ``where``."""
+    return _checked(feature, value, where)
 
 
 def _checked(feature: Feature, value: Entitlement, where: str) -> Entitlement:

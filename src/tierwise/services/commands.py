@@ -23,6 +23,7 @@ __all__ = [
     "ConvertTrial",
     "CreateAccount",
     "CreateSubscription",
+    "EndEntitlement",
     "GrantEntitlement",
     "NoticeDormantSeats",
     "OverrideEntitlement",
@@ -178,6 +179,16 @@ class OverrideEntitlement(SubscriptionCommand):
     value: Entitlement
     starts: dt.datetime | None = None
     ends: dt.datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EndEntitlement(SubscriptionCommand):
+    """End the account's grant or override ``entry_id`` now (its ``id`` in the listing).
+
+    Its window closes at ``at``; one that has not started yet is withdrawn.
+    """
+
+    entry_id: int
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,9 +9,11 @@ zone (or the grace band) records a ``soft_limit`` signal. The decisioning reads 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from tierwise.catalog.model import Entitlement
-from tierwise.errors import InvalidInput, NotFound
+from tierwise.errors import InvalidInput, NotFound, TransitionNotAllowed
+from tierwise.licensing.entitlement_sources import checked_value
 from tierwise.licensing.entitlements import (
     CheckDecision,
     EntitlementSnapshot,
@@ -21,12 +23,12 @@ from tierwise.licensing.entitlements import (
     check,
     resolve_entitlements,
 )
-from tierwise.licensing.events import EventType
+from tierwise.licensing.events import EventType, JsonObject
 from tierwise.licensing.subscriptions import Subscription
 from tierwise.licensing.terms import SubscriptionStatus
 from tierwise.licensing.timestamps import day_start, to_iso
 from tierwise.services.accounts import require_account
-from tierwise.services.commands import GrantEntitlement, OverrideEntitlement
+from tierwise.services.commands import EndEntitlement, GrantEntitlement, OverrideEntitlement
 from tierwise.services.context import LedgerContext
 from tierwise.services.loading import finish, load
 from tierwise.services.ports import SignalRecord, UnitOfWork
@@ -37,7 +39,11 @@ __all__ = [
     "DENIED",
     "SOFT_LIMIT",
     "check_entitlement",
+    "end_entitlement",
+    "entry_dict",
     "grant_entitlement",
+    "in_force",
+    "list_entries",
     "override_entitlement",
     "resolve_account",
     "sources_of",
@@ -67,7 +73,8 @@ def sources_of(
     )
 
 
-def _in_force(uow: UnitOfWork, reference: str) -> Subscription:
+def in_force(uow: UnitOfWork, reference: str) -> Subscription:
+    """The account's subscription in force (``NotFound`` when it has none)."""
     account = require_account(uow, reference)
     for subscription in uow.subscriptions.for_account(account.id):
         if subscription.in_force:
@@ -79,7 +86,7 @@ def resolve_account(
     uow: UnitOfWork, context: LedgerContext, reference: str, at: dt.datetime
 ) -> EntitlementSnapshot:
     """The account's entitlements at ``at`` (its subscription in force)."""
-    subscription = _in_force(uow, reference)
+    subscription = in_force(uow, reference)
     return resolve_entitlements(sources_of(uow, context, subscription), at)
 
 
@@ -94,7 +101,7 @@ def check_entitlement(
     requested: int = 1,
 ) -> CheckDecision:
     """Check one request and record the signal it gives, if any (commit the unit afterwards)."""
-    subscription = _in_force(uow, reference)
+    subscription = in_force(uow, reference)
     snapshot = resolve_entitlements(sources_of(uow, context, subscription), at)
     decision = check(snapshot, feature, usage, requested)
     kind = None
@@ -136,19 +143,29 @@ def _feature(context: LedgerContext, subscription: Subscription, feature: str) -
     return feature
 
 
+def _fitting(
+    context: LedgerContext, subscription: Subscription, feature: str, value: Entitlement
+) -> Entitlement:
+    """``value`` if the feature takes it (a number or unlimited for limits, true or false for
+    booleans): refused here, it can never break a later resolution of the account."""
+    features = price_lock(context, subscription).features
+    return checked_value(features[feature], value, "value")
+
+
 def grant_entitlement(
     command: GrantEntitlement, uow: UnitOfWork, context: LedgerContext
 ) -> Receipt:
     subscription = load(uow, context, command)
+    feature = _feature(context, subscription, command.feature)
     grant = Grant(
-        feature=_feature(context, subscription, command.feature),
-        value=command.value,
+        feature=feature,
+        value=_fitting(context, subscription, feature, command.value),
         starts=command.starts,
         ends=command.ends,
         reason=command.reason,
     )
     before = subscription.snapshot()
-    uow.grants.add_grant(subscription.account_id, grant)
+    grant = replace(grant, id=uow.grants.add_grant(subscription.account_id, grant))
     subscription.attach(
         EventType.GRANT_ADDED,
         command.at,
@@ -157,26 +174,102 @@ def grant_entitlement(
         starts=to_iso(grant.starts),
         ends=to_iso(grant.ends),
     )
-    return finish(uow, subscription, command, "grant", before)
+    return finish(uow, subscription, command, "grant", before, extra={"grant": entry_dict(grant)})
 
 
 def override_entitlement(
     command: OverrideEntitlement, uow: UnitOfWork, context: LedgerContext
 ) -> Receipt:
     subscription = load(uow, context, command)
+    feature = _feature(context, subscription, command.feature)
     override = Override(
-        feature=_feature(context, subscription, command.feature),
-        value=command.value,
+        feature=feature,
+        value=_fitting(context, subscription, feature, command.value),
         reason=command.reason,
         starts=command.starts,
         ends=command.ends,
     )
     before = subscription.snapshot()
-    uow.grants.add_override(subscription.account_id, override)
+    override = replace(override, id=uow.grants.add_override(subscription.account_id, override))
     subscription.attach(
         EventType.OVERRIDE_ADDED, command.at, feature=override.feature, value=_value(override.value)
     )
-    return finish(uow, subscription, command, "override", before)
+    extra: JsonObject = {"override": entry_dict(override)}
+    return finish(uow, subscription, command, "override", before, extra=extra)
+
+
+def end_entitlement(command: EndEntitlement, uow: UnitOfWork, context: LedgerContext) -> Receipt:
+    """End a grant or override at ``at`` (withdraw it if it has not started): history + event."""
+    subscription = load(uow, context, command)
+    account_id = subscription.account_id
+    entries: list[Grant | Override] = [*uow.grants.grants(account_id)]
+    entries += uow.grants.overrides(account_id)
+    entry = next((e for e in entries if e.id == command.entry_id), None)
+    if entry is None:
+        raise NotFound(
+            f"no grant or override {command.entry_id} on account {account_id}", field="entry_id"
+        )
+    if entry.ends is not None and entry.ends <= command.at:
+        raise TransitionNotAllowed(
+            f"{_kind(entry)} {command.entry_id} already ended at {to_iso(entry.ends)}",
+            field="entry_id",
+        )
+    before = subscription.snapshot()
+    uow.grants.end(account_id, command.entry_id, command.at)
+    withdrawn = entry.starts is not None and entry.starts >= command.at
+    kind = _kind(entry)
+    subscription.attach(
+        EventType.GRANT_ENDED if kind == "grant" else EventType.OVERRIDE_ENDED,
+        command.at,
+        id=command.entry_id,
+        feature=entry.feature,
+        value=_value(entry.value),
+        ended=to_iso(command.at),
+        withdrawn=withdrawn,
+    )
+    extra: JsonObject = {"ended": entry_dict(entry) | {"withdrawn": withdrawn}}
+    return finish(uow, subscription, command, f"{kind}.end", before, extra=extra)
+
+
+def list_entries(
+    uow: UnitOfWork, reference: str, at: dt.datetime, *, ended: bool = False
+) -> list[JsonObject]:
+    """The account's grants and overrides with their ``status`` at ``at`` (active, upcoming,
+    ended), in the order they were given; ended ones only when ``ended``."""
+    account = require_account(uow, reference)
+    entries: list[Grant | Override] = [*uow.grants.grants(account.id)]
+    entries += uow.grants.overrides(account.id)
+    listed: list[JsonObject] = []
+    for entry in sorted(entries, key=lambda e: e.id or 0):
+        status = _status(entry, at)
+        if ended or status != "ended":
+            listed.append(entry_dict(entry) | {"status": status})
+    return listed
+
+
+def _status(entry: Grant | Override, at: dt.datetime) -> str:
+    if entry.ends is not None and entry.ends <= at:
+        return "ended"
+    if entry.starts is not None and entry.starts > at:
+        return "upcoming"
+    return "active"
+
+
+def entry_dict(entry: Grant | Override) -> JsonObject:
+    """A grant or override as JSON-ready data (listings, receipts)."""
+    return {
+        "id": entry.id,
+        "kind": _kind(entry),
+        "feature": entry.feature,
+        "value": _value(entry.value),
+        "starts": to_iso(entry.starts) if entry.starts is not None else None,
+        "ends": to_iso(entry.ends) if entry.ends is not None else None,
+        "reason": entry.reason,
+    }
+
+
+def _kind(entry: Grant | Override) -> str:
+    return "grant" if isinstance(entry, Grant) else "override"
 
 
 def _value(value: Entitlement) -> bool | int | str:

@@ -48,6 +48,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.RestoreSubscription: standing.restore_subscription,
     c.GrantEntitlement: entitlement_checks.grant_entitlement,
     c.OverrideEntitlement: entitlement_checks.override_entitlement,
+    c.EndEntitlement: entitlement_checks.end_entitlement,
     c.AssignSeat: seating.assign_seat,
     c.UnassignSeat: seating.unassign_seat,
     c.RecordSeatActivity: seating.record_seat_activity,
@@ -122,7 +123,8 @@ class Ledger:
             return subscriptions.preview_change(command, uow, self.context)
 
     def account_page(self, reference: str, at: dt.datetime) -> JsonObject:
-        """The account with its subscriptions, seats, recent history and entitlements at ``at``."""
+        """The account with its subscriptions, seats, recent history, entitlements at ``at`` and
+        its grants and overrides not ended by then."""
         with self._uow() as uow:
             page = accounts.account_page(uow, reference)
             snapshot: EntitlementSnapshot | None
@@ -130,8 +132,20 @@ class Ledger:
                 snapshot = entitlement_checks.resolve_account(uow, self.context, reference, at)
             except NotFound:  # no subscription in force: nothing is entitled
                 snapshot = None
+            page["grants"] = entitlement_checks.list_entries(uow, reference, at)
         page["entitlements"] = _entitlements(snapshot) if snapshot else None
         return page
+
+    def grants(self, reference: str, at: dt.datetime, *, ended: bool = False) -> list[JsonObject]:
+        """The account's grants and overrides with their status at ``at`` (see
+        :func:`~tierwise.services.entitlement_checks.list_entries`)."""
+        with self._uow() as uow:
+            return entitlement_checks.list_entries(uow, reference, at, ended=ended)
+
+    def subscription_in_force(self, reference: str) -> str:
+        """The id of the account's subscription in force (``NotFound`` when it has none)."""
+        with self._uow() as uow:
+            return entitlement_checks.in_force(uow, reference).id
 
     def list_accounts(self, *, limit: int = 100, offset: int = 0) -> list[JsonObject]:
         with self._uow() as uow:

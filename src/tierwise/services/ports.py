@@ -140,10 +140,12 @@ class GrantRepository(abc.ABC):
     """Time-bounded grants and overrides of an account's entitlements."""
 
     @abc.abstractmethod
-    def add_grant(self, account_id: str, grant: Grant) -> None: ...
+    def add_grant(self, account_id: str, grant: Grant) -> int:
+        """Store a grant; returns its id."""
 
     @abc.abstractmethod
-    def add_override(self, account_id: str, override: Override) -> None: ...
+    def add_override(self, account_id: str, override: Override) -> int:
+        """Store an override; returns its id (grants and overrides share one numbering)."""
 
     @abc.abstractmethod
     def grants(self, account_id: str) -> list[Grant]: ...
@@ -151,6 +153,11 @@ class GrantRepository(abc.ABC):
     @abc.abstractmethod
     def overrides(self, account_id: str) -> list[Override]:
         """Overrides in the order they were added (the last active one wins)."""
+
+    @abc.abstractmethod
+    def end(self, account_id: str, entry_id: int, at: dt.datetime) -> None:
+        """End the account's grant or override ``entry_id`` at ``at``: its ``ends`` becomes
+        ``at``; one that has not started by ``at`` never applied and is removed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from tierwise.errors import ConcurrentChange, Conflict
 from tierwise.licensing.accounts import Account
@@ -45,6 +47,7 @@ class MemoryStore:
         self.tables = _Tables()
         self.lock = threading.Lock()
         self.commits = 0
+        self.grant_ids = itertools.count(1)
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
@@ -63,7 +66,7 @@ class MemoryUnitOfWork(ports.UnitOfWork):
         self.history = _History(self._work)
         self.outbox = _Outbox(self._work)
         self.idempotency = _Idempotency(self._work)
-        self.grants = _Grants(self._work)
+        self.grants = _Grants(self._work, store.grant_ids)
         self.signals = _Signals(self._work)
         self._base = copy.deepcopy(self._work)
 
@@ -104,7 +107,17 @@ def _merge(committed: _Tables, base: _Tables, work: _Tables) -> None:
     for name in ("grants", "overrides"):
         target, before, after = getattr(committed, name), getattr(base, name), getattr(work, name)
         for account, items in after.items():
-            target.setdefault(account, []).extend(items[len(before.get(account, [])) :])
+            _merge_entries(target.setdefault(account, []), before.get(account, []), items)
+
+
+def _merge_entries(target: list[Any], before: list[Any], after: list[Any]) -> None:
+    """Apply one account's added, ended and removed grants (or overrides), matched by id."""
+    kept = {entry.id: entry for entry in after}
+    seen = {entry.id for entry in before}
+    target[:] = [
+        kept.get(entry.id, entry) for entry in target if entry.id not in seen or entry.id in kept
+    ]
+    target.extend(entry for entry in after if entry.id not in seen)
 
 
 class _Accounts(ports.AccountRepository):
@@ -231,14 +244,31 @@ class _Idempotency(ports.IdempotencyRepository):
 
 
 class _Grants(ports.GrantRepository):
-    def __init__(self, work: _Tables) -> None:
+    def __init__(self, work: _Tables, ids: itertools.count[int]) -> None:
         self._work = work
+        self._ids = ids
 
-    def add_grant(self, account_id: str, grant: Grant) -> None:
-        self._work.grants.setdefault(account_id, []).append(grant)
+    def add_grant(self, account_id: str, grant: Grant) -> int:
+        stored = replace(grant, id=next(self._ids))
+        self._work.grants.setdefault(account_id, []).append(stored)
+        return stored.id or 0
 
-    def add_override(self, account_id: str, override: Override) -> None:
-        self._work.overrides.setdefault(account_id, []).append(override)
+    def add_override(self, account_id: str, override: Override) -> int:
+        stored = replace(override, id=next(self._ids))
+        self._work.overrides.setdefault(account_id, []).append(stored)
+        return stored.id or 0
+
+    def end(self, account_id: str, entry_id: int, at: dt.datetime) -> None:
+        for table in (self._work.grants, self._work.overrides):
+            entries: list[Any] = table.get(account_id, [])
+            for index, entry in enumerate(entries):
+                if entry.id != entry_id:
+                    continue
+                if entry.starts is not None and entry.starts >= at:
+                    del entries[index]
+                else:
+                    entries[index] = replace(entry, ends=at)
+                return
 
     def grants(self, account_id: str) -> list[Grant]:
         return list(self._work.grants.get(account_id, []))

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select, update
+from sqlalchemy import Connection, RowMapping, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tierwise.adapters.sql import tables as t
@@ -421,13 +421,13 @@ class SqlGrants(ports.GrantRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 
-    def add_grant(self, account_id: str, grant: Grant) -> None:
-        self._insert(
+    def add_grant(self, account_id: str, grant: Grant) -> int:
+        return self._insert(
             account_id, "grant", grant.feature, grant.value, grant.starts, grant.ends, grant.reason
         )
 
-    def add_override(self, account_id: str, override: Override) -> None:
-        self._insert(
+    def add_override(self, account_id: str, override: Override) -> int:
+        return self._insert(
             account_id,
             "override",
             override.feature,
@@ -446,8 +446,8 @@ class SqlGrants(ports.GrantRepository):
         starts: dt.datetime | None,
         ends: dt.datetime | None,
         reason: str,
-    ) -> None:
-        self._db.execute(
+    ) -> int:
+        result = self._db.execute(
             insert(t.entitlement_grants).values(
                 account_id=account_id,
                 kind=kind,
@@ -458,6 +458,9 @@ class SqlGrants(ports.GrantRepository):
                 reason=reason,
             )
         )
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def _rows(self, account_id: str, kind: str) -> list[RowMapping]:
         query = (
@@ -472,15 +475,22 @@ class SqlGrants(ports.GrantRepository):
 
     def grants(self, account_id: str) -> list[Grant]:
         return [
-            Grant(r["feature"], r["value"], r["starts"], r["ends"], r["reason"])
+            Grant(r["feature"], r["value"], r["starts"], r["ends"], r["reason"], id=r["id"])
             for r in self._rows(account_id, "grant")
         ]
 
     def overrides(self, account_id: str) -> list[Override]:
         return [
-            Override(r["feature"], r["value"], r["reason"], r["starts"], r["ends"])
+            Override(r["feature"], r["value"], r["reason"], r["starts"], r["ends"], id=r["id"])
             for r in self._rows(account_id, "override")
         ]
+
+    def end(self, account_id: str, entry_id: int, at: dt.datetime) -> None:
+        table = t.entitlement_grants
+        mine = (table.c.id == entry_id, table.c.account_id == account_id)
+        not_started = table.c.starts.is_not(None) & (table.c.starts >= at)
+        self._db.execute(delete(table).where(*mine, not_started))
+        self._db.execute(update(table).where(*mine, ~not_started).values(ends=at))
 
 
 class SqlSignals(ports.SignalRepository):
