@@ -87,6 +87,11 @@ COMMANDS: dict[str, CommandEntry] = {
     "seats": CommandEntry(
         "tierwise.cli.ledger_seats", "seats_app", "Named seats and reclaiming dormant ones."
     ),
+    "entitlements": CommandEntry(
+        "tierwise.cli.entitlements",
+        "entitlements_app",
+        "Grants and overrides of an account's entitlements.",
+    ),
     "tick": CommandEntry(
         "tierwise.cli.ledger",
         "tick_app",
