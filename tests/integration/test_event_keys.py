@@ -151,3 +151,48 @@ def test_appends_count_each_key_once_like_a_set(batches: list[list[tuple[str, in
             seen |= new
         stored = {(e.source, e.id) for e in store.events()}
         assert stored == seen
+
+
+def _reference_candidates(stored: list[tuple[int, int]], probes: list[int]) -> dict[int, list[int]]:
+    """What ``candidates`` must answer, by a plain scan: every rowid stored under each hash."""
+    return {
+        position: sorted(row for value, row in stored if value == probe)
+        for position, probe in enumerate(probes)
+        if any(value == probe for value, _ in stored)
+    }
+
+
+# hashes spread over the whole 64-bit range and crowded at both ends (bucket edges), with repeats
+_hash_values = st.one_of(
+    st.integers(0, 2**64 - 1),
+    st.integers(0, 40),
+    st.integers(2**64 - 40, 2**64 - 1),
+    st.sampled_from([2**63 - 1, 2**63, 2**60, 3 * 2**60]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    stored=st.lists(_hash_values, max_size=300),
+    recent=st.lists(_hash_values, max_size=20),
+    extra=st.lists(_hash_values, max_size=30),
+)
+def test_probes_find_exactly_the_rowids_a_plain_scan_finds(
+    stored: list[int], recent: list[int], extra: list[int]
+) -> None:
+    # given an index built from stored keys (rowids 0..n-1), then recent keys added after it
+    index = KeyIndex(_hashes(stored), np.arange(len(stored), dtype=np.int64))
+    first_recent = len(stored)
+    index.add(_hashes(recent), np.arange(first_recent, first_recent + len(recent), dtype=np.int64))
+    pairs = list(zip(stored + recent, range(len(stored) + len(recent)), strict=True))
+    probes = stored[::3] + recent + extra
+
+    # when
+    found = {p: sorted(rows) for p, rows in index.candidates(_hashes(probes)).items()}
+    index.entries()  # fold the recent keys into the sorted arrays and rebuild the directory
+    folded = {p: sorted(rows) for p, rows in index.candidates(_hashes(probes)).items()}
+
+    # then both before and after folding, exactly the plain scan's answer
+    expected = _reference_candidates(pairs, probes)
+    assert found == expected
+    assert folded == expected

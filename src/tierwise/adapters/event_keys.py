@@ -14,7 +14,12 @@ What it holds
     One 64-bit DuckDB ``hash(source, id)`` per stored event, with the event's ``rowid``: 16 bytes
     per event (160 MB at ten million events), sorted by hash in two numpy arrays, plus a dict of
     the keys added since the arrays were last rebuilt (folded in once it reaches 1/32 of them, so
-    the copying stays a small constant per event). A probe is a binary search per key.
+    the copying stays a small constant per event). A directory on the hashes' top bits (one start
+    offset per bucket of four to eight keys: one to two more bytes per event) narrows each probe to
+    its bucket before a short binary search inside it. A plain binary search over ten million
+    hashes touches some 23 cache lines per probe, twice (first and last match), and at that size
+    those are memory misses: 3.2 ms of CPU per 1,000 probes against 0.5 ms at an empty store;
+    through the directory a probe reads the bucket's start and one or two cache lines.
 
 Why it stays exact
     Every stored key's hash is in the index (it is built from the table when first needed, and
@@ -42,6 +47,10 @@ Rows = npt.NDArray[np.int64]
 _FOLD_SHARE = 32
 #: … but never before this many (small stores would otherwise rebuild on every batch).
 _FOLD_MIN = 65_536
+#: Keys per bucket of the directory over the sorted hashes, on average.
+_BUCKET_KEYS = 8
+#: The directory never has fewer buckets than 2 ** this.
+_MIN_BITS = 4
 
 
 def key_hashes(con: duckdb.DuckDBPyConnection, relation: str, *, where: str = "TRUE") -> Hashes:
@@ -57,6 +66,7 @@ class KeyIndex:
         order = np.argsort(hashes, kind="stable")
         self._hashes: Hashes = hashes[order]
         self._rows: Rows = rows[order]
+        self._shift, self._starts = _directory(self._hashes)
         self._recent: dict[int, int] = {}
         #: Stored events the index covers.
         self.count = len(hashes)
@@ -77,17 +87,29 @@ class KeyIndex:
 
     @property
     def nbytes(self) -> int:
-        """Memory of the sorted arrays (the recent dict adds about 100 bytes per key)."""
-        return int(self._hashes.nbytes + self._rows.nbytes)
+        """Memory of the sorted arrays and their directory (the recent dict adds about 100 bytes
+        per key)."""
+        return int(self._hashes.nbytes + self._rows.nbytes + self._starts.nbytes)
 
     def candidates(self, hashes: Hashes) -> dict[int, list[int]]:
         """For each position of ``hashes`` whose hash is known: the rowids stored under it."""
         found: dict[int, list[int]] = {}
-        if len(self._hashes):
-            left = np.searchsorted(self._hashes, hashes, side="left")
-            right = np.searchsorted(self._hashes, hashes, side="right")
-            for position in np.flatnonzero(right > left).tolist():
-                found[position] = self._rows[left[position] : right[position]].tolist()
+        stored = self._hashes
+        if len(stored) and len(hashes):
+            first = self._first_at_least(hashes)
+            at = np.minimum(first, len(stored) - 1)
+            hit = np.flatnonzero((first < len(stored)) & (stored[at] == hashes))
+            rows = self._rows[first[hit]].tolist()
+            found = {position: [row] for position, row in zip(hit.tolist(), rows, strict=True)}
+            # a hash stored more than once (two keys, one hash) sits in consecutive slots
+            follow = first[hit] + 1
+            inside = follow < len(stored)
+            again = hit[inside][stored[follow[inside]] == hashes[hit[inside]]]
+            for position in again.tolist():
+                slot = int(first[position]) + 1
+                while slot < len(stored) and stored[slot] == hashes[position]:
+                    found[position].append(int(self._rows[slot]))
+                    slot += 1
         recent = self._recent
         if recent and not recent.keys().isdisjoint(values := hashes.tolist()):
             for position, value in enumerate(values):
@@ -95,6 +117,24 @@ class KeyIndex:
                 if row is not None:
                     found.setdefault(position, []).append(row)
         return found
+
+    def _first_at_least(self, hashes: Hashes) -> Rows:
+        """Per probe, the first slot of the sorted hashes whose hash is not below it, searched
+        inside the probe's bucket only (every slot of an equal hash is in that bucket; a probe
+        above its whole bucket gets the bucket's end, which holds a larger hash or nothing)."""
+        buckets = (hashes >> np.uint64(self._shift)).astype(np.intp)
+        low = self._starts[buckets]
+        high = self._starts[buckets + 1]
+        stored = self._hashes
+        open_ = np.flatnonzero(low < high)
+        while len(open_):
+            lo, hi = low[open_], high[open_]
+            middle = (lo + hi) >> 1
+            above = stored[middle] < hashes[open_]
+            low[open_] = np.where(above, middle + 1, lo)
+            high[open_] = np.where(above, hi, middle)
+            open_ = open_[low[open_] < high[open_]]
+        return low
 
     def entries(self) -> tuple[Hashes, Rows]:
         """Every key's hash and rowid (sorted by hash once folded)."""
@@ -128,4 +168,17 @@ class KeyIndex:
         at = np.searchsorted(self._hashes, hashes)
         self._hashes = np.insert(self._hashes, at, hashes)
         self._rows = np.insert(self._rows, at, rows)
+        self._shift, self._starts = _directory(self._hashes)
         self._recent = {}
+
+
+def _directory(hashes: Hashes) -> tuple[int, Rows]:
+    """The shift that leaves a hash's bucket number (its top bits) and each bucket's first slot
+    in the sorted ``hashes`` (one more entry: the end), for about :data:`_BUCKET_KEYS` keys per
+    bucket."""
+    bits = max(_MIN_BITS, (len(hashes) // _BUCKET_KEYS).bit_length())
+    shift = 64 - bits
+    counts = np.bincount((hashes >> np.uint64(shift)).astype(np.intp), minlength=1 << bits)
+    starts = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=starts[1:])
+    return shift, starts
