@@ -335,9 +335,17 @@ def main() -> None:
     parser.add_argument("--pandas-sample", type=float, default=0.1)
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--skip-pandas", action="store_true")
+    parser.add_argument(
+        "--only", choices=("tierwise", "sql", "pandas"), help="time one implementation only"
+    )
     parser.add_argument("--worker", choices=("tierwise", "sql", "pandas"))
     parser.add_argument("--data", type=Path)
     parser.add_argument("--keep", type=Path)
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        help="keep the generated data in this directory and reuse it when it holds this scale",
+    )
     args = parser.parse_args()
     if args.worker:
         worker(args.worker, args.data, args.memory_limit, args.pandas_sample, args.keep)
@@ -348,17 +356,27 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     with tempfile.TemporaryDirectory(prefix="tierwise-signals-") as temp:
-        root = Path(temp)
+        root = Path(temp) if args.cache is None else args.cache / f"scale-{args.scale:g}"
         start = time.perf_counter()
-        size = generate(root, args.scale)
+        marker = root / "generated.json"
+        if marker.exists():
+            size = json.loads(marker.read_text())
+            verb = "reused"
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            size = generate(root, args.scale)
+            marker.write_text(json.dumps(size))
+            verb = "generated"
         megabytes = sum(p.stat().st_size for p in (root / "events").glob("*.parquet")) / 2**20
         print(
-            f"generated {size['accounts']:,} accounts and {size['events']:,} events "
+            f"{verb} {size['accounts']:,} accounts and {size['events']:,} events "
             f"({megabytes:,.0f} MiB of Parquet) in {time.perf_counter() - start:.1f} s"
         )
         if args.check:
             compare(root, args)
         kinds = ["tierwise", "sql"] + ([] if args.skip_pandas else ["pandas"])
+        if args.only:
+            kinds = [args.only]
         results: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
         for run in range(args.runs):
             for kind in kinds:
@@ -385,8 +403,9 @@ def main() -> None:
                 f"  {kind:38} {seconds:8.1f} s   CPU {cpu:8.1f} s"
                 + (f"   peak {peak:,.0f} MiB" if peak else "")
             )
-        print(f"  tierwise / hand SQL: {medians['tierwise'] / medians['sql']:.2f}x")
-        if "pandas" in medians:
+        if "tierwise" in medians and "sql" in medians:
+            print(f"  tierwise / hand SQL: {medians['tierwise'] / medians['sql']:.2f}x")
+        if "pandas" in medians and "tierwise" in medians:
             extrapolated = medians["pandas (all accounts, extrapolated)"]
             print(f"  pandas (extrapolated) / tierwise: {extrapolated / medians['tierwise']:.1f}x")
 

@@ -2,20 +2,20 @@
 
 User activity is any usage event with a ``subject``; usage is every event that is not one of
 the non-usage conventions (tickets, surveys, payments, identify, champion, gauge reports).
-One aggregation per (account, user) over all events up to as-of feeds the active-user counts,
-the usage volumes and the champion's last activity.
+One aggregation per (account, user) over all usage events up to as-of — the one pass over the
+bulk of the events — feeds the active-user counts, the usage volumes, the champion's last
+activity, and the counts of the meters and of adoption (see :mod:`.metering`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import ibis
 from ibis.expr import types as ir
 
 from tierwise.adapters.analytics.engine import EventSource
 from tierwise.adapters.analytics.windows import AsOf, latest
-from tierwise.catalog.model import CatalogVersion, FeatureKind
 from tierwise.signals.conventions import (
     ACTIVE_WINDOWS,
     COMPARISON_DAYS,
@@ -23,45 +23,63 @@ from tierwise.signals.conventions import (
     Milestone,
 )
 
-__all__ = ["account_activity", "adoption", "champion", "milestones", "per_user", "role_mix"]
+__all__ = [
+    "account_activity",
+    "active",
+    "adoption",
+    "champion",
+    "milestones",
+    "per_user",
+    "role_mix",
+]
 
 _DAYS = COMPARISON_DAYS
 
 
-def _flag(condition: ir.BooleanValue) -> ir.IntegerValue:
-    return ibis.ifelse(condition, 1, 0).max()
-
-
-def per_user(usage: ir.Table, as_of: AsOf) -> ir.Table:
+def per_user(
+    usage: ir.Table, as_of: AsOf, counts: Mapping[str, ir.BooleanValue] | None = None
+) -> ir.Table:
     """One row per (account, subject) — subject null included — with the last activity, the
-    activity flags of each window and the event counts of the last and prior 30 days."""
+    event counts of the last and prior 30 days, and one count per entry of ``counts`` (events
+    matching the condition, for the meters and adoption read in the same pass).
+
+    The activity flags of each window follow from the last activity (every event is before
+    as-of) and from the prior count, so the pass keeps as few aggregates as it can: this is the
+    largest aggregation of the signals (one group per user, over every usage event).
+    """
     time = usage["time"]
     recent = time >= as_of.at(_DAYS)
     prior = (time >= as_of.at(2 * _DAYS)) & ~recent
-    flags = {name: _flag(time >= as_of.at(days)) for name, days in ACTIVE_WINDOWS.items()}
     return usage.group_by(["account", "subject"]).agg(
         last_seen=time.max(),
-        prior_active=_flag(prior),
-        events_30d=time.count(where=recent),
-        events_prior_30d=time.count(where=prior),
-        **flags,
+        events_30d=usage.count(where=recent),
+        events_prior_30d=usage.count(where=prior),
+        **{name: usage.count(where=condition) for name, condition in (counts or {}).items()},
     )
 
 
-def account_activity(users: ir.Table) -> ir.Table:
-    """dau, wau, mau, the prior 30 days' mau, and usage volumes, per account."""
-    known = users["subject"].notnull()
-    counts = {name: users[name].sum(where=known) for name in ACTIVE_WINDOWS}
+def active(users: ir.Table, as_of: AsOf, days: int) -> ir.BooleanValue:
+    """The user was active in the last ``days`` days (a known user, not the null subject)."""
+    return users["subject"].notnull() & (users["last_seen"] >= as_of.at(days))
+
+
+def account_activity(users: ir.Table, as_of: AsOf, counts: Sequence[str] = ()) -> ir.Table:
+    """dau, wau, mau, the prior 30 days' mau, usage volumes and the totals of ``counts``
+    (columns of :func:`per_user`), per account."""
+    counted = {
+        name: users.count(where=active(users, as_of, days)) for name, days in ACTIVE_WINDOWS.items()
+    }
     return users.group_by("account").agg(
-        mau_prior=users["prior_active"].sum(where=known),
+        mau_prior=users.count(where=users["subject"].notnull() & (users["events_prior_30d"] > 0)),
         usage_events_30d=users["events_30d"].sum(),
         usage_prior_30d=users["events_prior_30d"].sum(),
-        **counts,
+        **counted,
+        **{name: users[name].sum() for name in counts},
     )
 
 
 def role_mix(
-    events: ir.Table, users: ir.Table, source: EventSource, c: EventConventions
+    events: ir.Table, users: ir.Table, source: EventSource, c: EventConventions, as_of: AsOf
 ) -> ir.Table:
     """The most common latest role among the account's monthly active users (ties: the
     alphabetically first role)."""
@@ -71,8 +89,8 @@ def role_mix(
         ["subject"],
         "role",
     ).select("subject", "role")
-    active = users.filter((users["mau"] == 1) & users["subject"].notnull())
-    with_role = active.join(roles, "subject").select("account", "role")
+    monthly = users.filter(active(users, as_of, ACTIVE_WINDOWS["mau"]))
+    with_role = monthly.join(roles, "subject").select("account", "role")
     counted = with_role.group_by(["account", "role"]).agg(users=with_role["role"].count())
     rank = ibis.row_number().over(
         group_by=counted["account"], order_by=[ibis.desc(counted["users"]), counted["role"]]
@@ -120,9 +138,9 @@ def milestones(events: ir.Table, reached: Sequence[Milestone]) -> ir.Table | Non
 
 def adoption(
     events: ir.Table,
-    usage: ir.Table,
+    activity: ir.Table,
+    metered: Mapping[str, str],
     source: EventSource,
-    catalog: CatalogVersion,
     licenses: ir.Table,
     entitlements: ir.Table,
     c: EventConventions,
@@ -131,25 +149,14 @@ def adoption(
     """Entitled features used in the last 30 days, per account (``features_adopted``).
 
     A feature is used when a meter event of it, a ``feature_used`` event naming it, or a gauge
-    report above zero for it arrived in the window.
+    report above zero for it arrived in the window. ``metered`` maps each metered feature to
+    the column of ``activity`` (per account) that counts its usage events of the last 30 days,
+    taken in the pass over usage events (:func:`per_user`) rather than by a scan of its own.
     """
-    recent_usage = usage.filter(usage["time"] >= as_of.at(_DAYS))
-    metered = {
-        key: feature.meter.event
-        for key, feature in catalog.features.items()
-        if feature.kind is FeatureKind.METERED and feature.meter is not None
-    }
-    pairs: list[ir.Table] = []
-    if metered:
-        typed = (
-            recent_usage.filter(recent_usage["type"].isin(sorted(set(metered.values()))))
-            .select("account", "type")
-            .distinct()
-        )
-        pairs += [
-            typed.filter(typed["type"] == event).select("account", feature=ibis.literal(key))
-            for key, event in metered.items()
-        ]
+    pairs = [
+        activity.filter(activity[column] > 0).select("account", feature=ibis.literal(key))
+        for key, column in metered.items()
+    ]
     recent = events.filter(events["time"] >= as_of.at(_DAYS))
     used = recent.filter(recent["type"] == c.feature_used)
     pairs.append(used.select("account", feature=source.text(used, "feature")))

@@ -9,6 +9,11 @@ For every limit or metered feature the engine measures, per account:
   gauge: the latest report as of as-of and as of 30 days earlier), whose difference per unit of
   the limit is the feature's ``trend``.
 
+A ``count`` meter of usage events (the bulk of the events) is counted in the one pass over usage
+events that also aggregates user activity (:func:`pass_counts`, summed per account); only the
+usage of one whose window is the billing period needs each event's account joined with its
+period (:func:`billing_usage`), over the events since the earliest period in force.
+
 The meter rules are those of :mod:`tierwise.usage.meters`: ``count`` counts events, ``sum`` and
 ``max`` read the property's numbers, ``unique_count`` counts distinct property values (or
 distinct users without a property), ``latest`` takes the value of the latest event.
@@ -28,7 +33,15 @@ from tierwise.adapters.analytics.windows import DAY_SECONDS, AsOf, attach, lates
 from tierwise.catalog.model import Aggregation, Feature, FeatureKind, Meter, ResetPeriod
 from tierwise.signals.conventions import COMPARISON_DAYS, EventConventions
 
-__all__ = ["ACCUMULATING", "MeterWindow", "feature_measures", "meter_window"]
+__all__ = [
+    "ACCUMULATING",
+    "MeterWindow",
+    "billing_usage",
+    "counted_in_pass",
+    "feature_measures",
+    "meter_window",
+    "pass_counts",
+]
 
 #: Aggregations that only grow within a window, so a rate of use can be projected.
 ACCUMULATING = frozenset({Aggregation.COUNT, Aggregation.SUM, Aggregation.UNIQUE_COUNT})
@@ -75,6 +88,64 @@ def feature_measures(
         return _gauge(key, events, source, conventions, as_of)
     assert feature.meter is not None  # catalog validation: a metered feature has a meter
     return _metered(feature.meter, events, licenses, source, as_of)
+
+
+def counted_in_pass(feature: Feature, conventions: EventConventions) -> bool:
+    """Whether the feature is a ``count`` meter of usage events, measured in the pass over usage
+    events (:func:`pass_counts`) instead of by :func:`feature_measures`."""
+    meter = feature.meter
+    return (
+        feature.kind is FeatureKind.METERED
+        and meter is not None
+        and meter.aggregation is Aggregation.COUNT
+        and meter.event not in conventions.non_usage_types
+    )
+
+
+def pass_counts(key: str, meter: Meter, usage: ir.Table, as_of: AsOf) -> dict[str, ir.BooleanValue]:
+    """The conditions whose event counts give a count meter's ``_recent_<key>``,
+    ``_prior_<key>`` and, for a calendar window, ``_usage_<key>`` (see :func:`billing_usage`
+    for a billing period's)."""
+    time = usage["time"]
+    of_meter = usage["type"] == meter.event
+    recent = time >= as_of.at(COMPARISON_DAYS)
+    counts = {
+        f"_recent_{key}": of_meter & recent,
+        f"_prior_{key}": of_meter & (time >= as_of.at(2 * COMPARISON_DAYS)) & ~recent,
+    }
+    if meter.reset is not ResetPeriod.BILLING_PERIOD:
+        first, _ = _calendar_window(meter.reset, as_of.moment)
+        counts[f"_usage_{key}"] = of_meter & (time >= ibis.literal(first))
+    return counts
+
+
+def billing_usage(
+    key: str,
+    meter: Meter,
+    events: ir.Table,
+    licenses: ir.Table,
+    as_of: AsOf,
+    earliest_start: dt.date | None,
+) -> ir.Table:
+    """``account`` and ``_usage_<key>``: a count meter's events in each account's billing
+    period in force.
+
+    ``earliest_start`` is the earliest ``period_start`` of the license rows (known before the
+    query runs): events before its start (midnight UTC, as the window test below reads a date)
+    cannot be in any period, so they are dropped before the join with the periods — most of
+    them when periods are monthly."""
+    since = as_of.ago(_LONGEST_PERIOD_DAYS)
+    if earliest_start is not None:
+        since = max(since, dt.datetime.combine(earliest_start, dt.time(), dt.UTC))
+    rows = events.filter(
+        (events["type"] == meter.event) & (events["time"] >= ibis.literal(since))
+    ).select("account", "time")
+    starts = licenses.select(
+        account="external_id", _start=licenses["period_start"].epoch_days() * DAY_SECONDS
+    )
+    rows = rows.join(starts, "account")
+    rows = rows.filter(rows["time"].epoch_seconds().floor() >= rows["_start"])
+    return rows.group_by("account").agg(**{f"_usage_{key}": rows.count().cast("float64")})
 
 
 def _gauge(

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import ibis
+import pyarrow.compute as pc
 from ibis.expr import types as ir
 
 from tierwise.adapters.analytics.activity import (
@@ -32,12 +33,24 @@ from tierwise.adapters.analytics.contracts import (
 )
 from tierwise.adapters.analytics.engine import EventSource
 from tierwise.adapters.analytics.ledger import LedgerSnapshot
-from tierwise.adapters.analytics.metering import ACCUMULATING, feature_measures, meter_window
+from tierwise.adapters.analytics.metering import (
+    ACCUMULATING,
+    billing_usage,
+    counted_in_pass,
+    feature_measures,
+    meter_window,
+    pass_counts,
+)
 from tierwise.adapters.analytics.rules import derive_columns
 from tierwise.adapters.analytics.support import support_signals
 from tierwise.adapters.analytics.windows import AsOf, join_all
-from tierwise.catalog.model import CatalogVersion, Feature, FeatureKind
-from tierwise.signals.conventions import DEFAULT_CONVENTIONS, EventConventions, Milestone
+from tierwise.catalog.model import CatalogVersion, Feature, FeatureKind, ResetPeriod
+from tierwise.signals.conventions import (
+    COMPARISON_DAYS,
+    DEFAULT_CONVENTIONS,
+    EventConventions,
+    Milestone,
+)
 from tierwise.signals.definitions import signal_definitions
 from tierwise.signals.derived import DEFAULT_RULES, DerivationRules
 from tierwise.signals.health import HealthModel
@@ -83,23 +96,49 @@ def compute_signals(
     raw = events.table
     known = raw.filter(raw["account"].notnull() & (raw["time"] < moment.at(0)))
     usage = known.filter(~known["type"].isin(list(conventions.non_usage_types)))
-    users = per_user(usage, moment)
     limited = [
         (key, feature)
         for key, feature in catalog.features.items()
         if feature.kind in (FeatureKind.LIMIT, FeatureKind.METERED)
     ]
+    # the one pass over usage events: user activity, count meters and metered adoption
+    counts: dict[str, ir.BooleanValue] = {}
+    billing: list[ir.Table] = []
+    for key, feature in limited:
+        if feature.meter is not None and counted_in_pass(feature, conventions):
+            counts |= pass_counts(key, feature.meter, usage, moment)
+            if feature.meter.reset is ResetPeriod.BILLING_PERIOD:
+                billing.append(
+                    billing_usage(
+                        key, feature.meter, known, licenses, moment, _earliest_period(ledger)
+                    )
+                )
+    meter_columns = list(counts)
+    metered: dict[str, str] = {}
+    for key, feature in catalog.features.items():
+        if feature.kind is not FeatureKind.METERED or feature.meter is None:
+            continue
+        metered[key] = f"_recent_{key}" if f"_recent_{key}" in counts else f"_used_{key}"
+        counts.setdefault(
+            metered[key],
+            (usage["type"] == feature.meter.event) & (usage["time"] >= moment.at(COMPARISON_DAYS)),
+        )
+    users = per_user(usage, moment, counts)
+    activity = account_activity(users, moment, list(counts))
+    activity = activity.mutate(**{name: activity[name].cast("float64") for name in meter_columns})
     by_account = [
-        account_activity(users),
-        role_mix(known, users, events, conventions),
+        activity.drop(*(name for name in counts if name not in meter_columns)),
+        role_mix(known, users, events, conventions, moment),
         champion(known, users, events, conventions, moment),
-        adoption(known, usage, events, catalog, licenses, entitlements, conventions, moment),
+        adoption(known, activity, metered, events, licenses, entitlements, conventions, moment),
         *support_signals(known, events, conventions, moment),
+        *billing,
         *(
             feature_measures(key, feature, known, licenses, events, conventions, moment).rename(
                 **{f"_{name}_{key}": name for name in ("usage", "recent", "prior")}
             )
             for key, feature in limited
+            if not counted_in_pass(feature, conventions)
         ),
     ]
     reached = milestones(known, milestones_defined)
@@ -134,6 +173,12 @@ def compute_signals(
     table = derive_columns(table, [key for key, _ in limited], rules)
     table = table.rename(external_id="account")
     return table.select(*output_columns(catalog, rules.health))
+
+
+def _earliest_period(ledger: LedgerSnapshot) -> dt.date | None:
+    """The earliest ``period_start`` of the license rows (``None`` without rows)."""
+    earliest: dt.date | None = pc.min(ledger.licenses["period_start"]).as_py()
+    return earliest
 
 
 def _growth(current: ir.NumericValue, prior: ir.NumericValue) -> ir.FloatingValue:
