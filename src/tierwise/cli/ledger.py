@@ -174,7 +174,7 @@ def _render_page(page: dict[str, Any]) -> None:
     else:
         console.print("no subscription in force: no entitlements")
     for entry in page.get("grants") or []:
-        console.print(describe_entry(entry))
+        console.print(describe_entry(entry), markup=False)
 
 
 @tick_app.callback(invoke_without_command=True)

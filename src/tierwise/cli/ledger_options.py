@@ -165,7 +165,9 @@ def show_receipt(receipt: Receipt, as_json: bool) -> None:
     for key in ("grant", "override", "ended"):
         entry = data.get(key)
         if isinstance(entry, dict):
-            console.print(f"  {'ended ' if key == 'ended' else ''}{describe_entry(entry)}")
+            console.print(
+                f"  {'ended ' if key == 'ended' else ''}{describe_entry(entry)}", markup=False
+            )
 
 
 def _show_renewal(quote: dict[str, Any]) -> None:
@@ -184,12 +186,18 @@ def _show_renewal(quote: dict[str, Any]) -> None:
 
 
 def describe_entry(entry: Mapping[str, Any]) -> str:
-    """One grant or override in a line: ``grant 3: projects +10, 2026-03-01 … 2026-04-01``."""
+    """One grant or override in a line, e.g. ``grant 3: projects +10 from 2026-03-01T00:00:00+00:00
+    until 2026-04-01T00:00:00+00:00 (migration help) [active]``."""
     sign = "+" if entry["kind"] == "grant" else "= "
-    starts = entry["starts"] or "always"
-    ends = entry["ends"] or "open-ended"
+    window = " ".join(
+        f"{word} {entry[key]}"
+        for word, key in (("from", "starts"), ("until", "ends"))
+        if entry[key]
+    )
     status = f" [{entry['status']}]" if "status" in entry else ""
+    if entry.get("withdrawn"):
+        status += " [withdrawn before it started]"
     return (
-        f"{entry['kind']} {entry['id']}: {entry['feature']} {sign}{entry['value']}, "
-        f"{starts} to {ends} ({entry['reason']}){status}"
+        f"{entry['kind']} {entry['id']}: {entry['feature']} {sign}{entry['value']} "
+        f"{window or 'open-ended'} ({entry['reason']}){status}"
     )

@@ -227,7 +227,10 @@ def end_entitlement(command: EndEntitlement, uow: UnitOfWork, context: LedgerCon
         ended=to_iso(command.at),
         withdrawn=withdrawn,
     )
-    extra: JsonObject = {"ended": entry_dict(entry) | {"withdrawn": withdrawn}}
+    ended = entry_dict(entry) | {"withdrawn": withdrawn}
+    if not withdrawn:
+        ended["ends"] = to_iso(command.at)
+    extra: JsonObject = {"ended": ended}
     return finish(uow, subscription, command, f"{kind}.end", before, extra=extra)
 
 
