@@ -191,7 +191,7 @@ def build_decisions(
     analytics: str = "duckdb",
 ) -> Decisions:
     """Decisions on the configured store, with the Ibis engine (DuckDB or Spark) over the data
-    directory's event store."""
+    directory's event store, or over the vendor's events table when the settings name one."""
     engine = engine or ledger_engine(settings)
     check = load_playbook(playbook, settings, catalog)
     assert check.playbook is not None  # loading raises otherwise
@@ -200,7 +200,9 @@ def build_decisions(
     signal_engine = IbisSignalEngine(
         ledger=sql_ledger(engine, catalog, store.outcomes),
         catalog=catalog,
-        events=events_for(analytics, settings.data_dir),
+        events=events_for(
+            analytics, settings.data_dir, settings.events_table, settings.events_mapping
+        ),
     )
     return Decisions(
         DecisionRules(check.playbook, check.conditions, catalog),

@@ -17,6 +17,10 @@ working embedded default: with nothing set, the ledger is a SQLite file in ``./.
                                (embedded default: generated once into ``DATA_DIR``)
 ``TIERWISE_API_RATE_LIMIT``    requests per second per API key, unless the key sets its own
                                (default 100; bursts of twice that; 0 for no limit)
+``TIERWISE_EVENTS_TABLE``      the vendor's own events table that ``decide`` reads instead of the
+                               event store: a Parquet path, ``FILE.duckdb#TABLE`` or a Spark
+                               catalog table (see ``adapters/analytics/event_tables.py``)
+``TIERWISE_EVENTS_MAPPING``    its columns for ours, ``account=org_id,time=occurred_at,...``
 =============================  ==============================================================
 """
 
@@ -48,6 +52,8 @@ class Settings(BaseSettings):
     key_secret: SecretStr | None = None
     signing_key: Path | None = None
     api_rate_limit: int = Field(default=100, ge=0)
+    events_table: str | None = None
+    events_mapping: str | None = None
 
     @property
     def embedded(self) -> bool:

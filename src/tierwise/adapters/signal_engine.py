@@ -38,6 +38,7 @@ from tierwise.adapters.analytics.engine import (
     parquet_events,
     spark_session,
 )
+from tierwise.adapters.analytics.event_tables import open_event_table, parse_event_table
 from tierwise.adapters.analytics.ledger import LedgerSnapshot, OfferRow
 from tierwise.adapters.analytics.signals import compute_signals, output_columns
 from tierwise.adapters.condition_columns import condition_column
@@ -73,22 +74,34 @@ __all__ = [
 ENGINES = ("duckdb", "pyspark")
 
 
-def events_for(engine: str, data_dir: Path) -> Callable[[], EventSource]:
-    """How each engine reads the events of a data directory: DuckDB attaches the event store
-    read-only; Spark reads its Parquet export (written on demand into ``events-parquet``)."""
+def events_for(
+    engine: str, data_dir: Path, table: str | None = None, mapping: str | None = None
+) -> Callable[[], EventSource]:
+    """How each engine reads the events: by default those of the data directory's event store
+    (DuckDB attaches it read-only; Spark reads its Parquet export, written on demand into
+    ``events-parquet``); with ``table`` (and its column ``mapping``) the vendor's own events
+    table instead (:mod:`tierwise.adapters.analytics.event_tables`), checked here, before any
+    event is read."""
+    if engine not in ENGINES:
+        raise InvalidInput(
+            f"unknown engine {engine!r} (engines: {', '.join(ENGINES)})", field="engine"
+        )
+    vendor = parse_event_table(table, mapping)
+    if vendor is not None:
+        return lambda: open_event_table(
+            vendor, engine, lambda: ibis.pyspark.connect(spark_session())
+        )
     if engine == "duckdb":
         return lambda: event_store_events(data_dir / "events.duckdb")
-    if engine == "pyspark":
 
-        def spark() -> EventSource:
-            target = data_dir / "events-parquet"
-            with EventStore.open(data_dir, read_only=True) as store:
-                store.export_parquet(target)
-            backend = ibis.pyspark.connect(spark_session())
-            return parquet_events(target, backend)
+    def spark() -> EventSource:
+        target = data_dir / "events-parquet"
+        with EventStore.open(data_dir, read_only=True) as store:
+            store.export_parquet(target)
+        backend = ibis.pyspark.connect(spark_session())
+        return parquet_events(target, backend)
 
-        return spark
-    raise InvalidInput(f"unknown engine {engine!r} (engines: {', '.join(ENGINES)})", field="engine")
+    return spark
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,12 @@
 """``tierwise decide`` and ``tierwise explain``: decisions over all accounts, and why.
 
 ``decide`` computes every account's signals as of a day (DuckDB by default, Spark with
-``--engine pyspark``), evaluates the playbook over all of them, decides per account and stores the
-run; it prints a summary (offers by target and channel, what was held back and why, the top
-accounts). ``explain ACCOUNT`` prints one account's latest decision: why this offer — each
-clause with the value it saw — with its quote and value case, and why not the others.
+``--engine pyspark``; from the event store, or from the vendor's own events table through a
+column mapping with ``--events-table`` and ``--events-mapping``), evaluates the playbook over
+all of them, decides per account and stores the run; it prints a summary (offers by target and
+channel, what was held back and why, the top accounts). ``explain ACCOUNT`` prints one account's
+latest decision: why this offer — each clause with the value it saw — with its quote and value
+case, and why not the others.
 """
 
 from __future__ import annotations
@@ -33,6 +35,24 @@ AsOfOption = Annotated[
 ]
 EngineOption = Annotated[
     str, typer.Option("--engine", help=f"Analytics engine: {' or '.join(ENGINES)}.")
+]
+EventsTableOption = Annotated[
+    str | None,
+    typer.Option(
+        "--events-table",
+        envvar="TIERWISE_EVENTS_TABLE",
+        help="Read the events from your own table instead of the event store: a Parquet file or "
+        "directory, FILE.duckdb#TABLE, or a Spark catalog table (with --engine pyspark).",
+    ),
+]
+EventsMappingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--events-mapping",
+        envvar="TIERWISE_EVENTS_MAPPING",
+        help="Its columns for ours: account=COL,subject=COL,type=COL,time=COL,properties=COL "
+        "(subject= or properties= for none), PROPERTY=COL for a property in a plain column.",
+    ),
 ]
 PlaybookOption = Annotated[
     Path | None,
@@ -81,12 +101,22 @@ def run_decide(decisions: Decisions, as_of: dt.datetime, *, quiet: bool) -> Deci
         return decisions.decide(as_of, started_at=dt.datetime.now(dt.UTC), progress=step)
 
 
-def _open(catalog: Path | None, playbook: Path | None, engine: str) -> Decisions:
+def _open(
+    catalog: Path | None,
+    playbook: Path | None,
+    engine: str,
+    events_table: str | None = None,
+    events_mapping: str | None = None,
+) -> Decisions:
     if engine not in ENGINES:
         raise InvalidInput(
             f"unknown engine {engine!r} (engines: {', '.join(ENGINES)})", field="engine"
         )
     settings = Settings()
+    if events_table is not None or events_mapping is not None:
+        settings = settings.model_copy(
+            update={"events_table": events_table, "events_mapping": events_mapping}
+        )
     loaded = bootstrap.load_catalog(catalog, settings)
     return bootstrap.build_decisions(loaded, settings, playbook=playbook, analytics=engine)
 
@@ -96,10 +126,12 @@ def decide(
     engine: EngineOption = "duckdb",
     catalog: CatalogOption = None,
     playbook: PlaybookOption = None,
+    events_table: EventsTableOption = None,
+    events_mapping: EventsMappingOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Decide the best offer per channel for every account, and store the run."""
-    decisions = _open(catalog, playbook, engine)
+    decisions = _open(catalog, playbook, engine, events_table, events_mapping)
     result = run_decide(decisions, as_of_moment(as_of), quiet=as_json)
     run = result.run
     if as_json:

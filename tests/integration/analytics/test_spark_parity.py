@@ -2,53 +2,30 @@
 
 DuckDB reads the event store file; Spark reads the store's Parquet export — the way a Spark
 deployment reads events. Skipped with the reason when Java or PySpark is missing, unless
-``CI=true``: then it fails, so CI never passes without the Spark half.
+``CI=true``: then it fails, so CI never passes without the Spark half (``spark_support``).
 """
 
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.integration.spark_support import SPARK_WARNINGS, require_spark
 from tierwise.adapters.analytics.engine import parquet_events, spark_session
 from tierwise.adapters.analytics.signals import compute_signals
 
 from . import dataset
 
-# py4j leaves sockets to the JVM for the garbage collector (not our leaks), and PySpark 4.0's
-# toPandas passes pandas 3 a deprecated copy= keyword
-pytestmark = pytest.mark.filterwarnings(
-    "ignore::ResourceWarning",
-    "ignore::pytest.PytestUnraisableExceptionWarning",
-    "ignore::pandas.errors.Pandas4Warning",
-)
-
-
-def _require_spark() -> None:
-    missing = None
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        missing = "Java is not installed (Spark needs Java 17)"
-    else:
-        try:
-            import pyspark  # noqa: F401
-        except ImportError:
-            missing = "pyspark is not installed (pip install -e '.[dev]' or '.[spark]')"
-    if missing is None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{missing}; the Spark parity test is required on CI")
-    pytest.skip(missing)
+pytestmark = SPARK_WARNINGS
 
 
 @pytest.fixture(scope="module")
 def spark_rows(store_dir: Path) -> Iterator[dict[str, dict[str, Any]]]:
-    _require_spark()
+    require_spark()
     import ibis
 
     session = spark_session(master="local[2]", shuffle_partitions=2)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import duckdb
 import pytest
 import typer
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
+from tierwise.adapters.event_store import EventStore
 from tierwise.cli.app import app
 from tierwise.cli.decide import decide, explain
 from tierwise.demo.build import BuiltCompany
@@ -63,3 +65,67 @@ def test_bad_input_exits_2_and_names_the_field(cli: typer.Typer) -> None:
     assert "as_of" in day.stderr
     assert "engine" in engine.stderr
     assert "nobody" in unknown.stderr
+
+
+def _warehouse_events(data_dir: Path, target: Path) -> None:
+    """The company's events as a vendor's warehouse keeps them: other column names, a naive UTC
+    timestamp, NPS scores in a plain column and an extra column tierwise does not read."""
+    export = data_dir.parent / f"{data_dir.name}-export"
+    with EventStore.open(data_dir, read_only=True) as store:
+        store.export_parquet(export)
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        COPY (
+            SELECT account AS org_id, subject AS user_key, type AS event_name,
+                   (time AT TIME ZONE 'UTC')::TIMESTAMP AS occurred_at, properties AS payload,
+                   TRY_CAST(json_extract_string(properties, '$.score') AS DOUBLE) AS nps_score,
+                   'web' AS channel
+            FROM read_parquet('{export}/**/*.parquet')
+        ) TO '{target}' (FORMAT parquet)
+        """
+    )
+    con.close()
+
+
+def test_decide_reads_a_vendor_events_table_through_a_column_mapping(
+    cli: typer.Typer, company: tuple[Path, BuiltCompany], tmp_path: Path
+) -> None:
+    # given: the same events in the vendor's own Parquet file, under its own names
+    data_dir, _ = company
+    table = tmp_path / "product_events.parquet"
+    _warehouse_events(data_dir, table)
+    mapping = (
+        "account=org_id,subject=user_key,type=event_name,time=occurred_at,properties=payload,"
+        "score=nps_score"
+    )
+    # when: decided from the event store, then from the vendor's table (options and settings)
+    store = CliRunner().invoke(cli, ["decide", "--as-of", "2026-11-20", "--json"])
+    vendor = CliRunner().invoke(
+        cli,
+        ["decide", "--as-of", "2026-11-20", "--json", "--events-table", str(table)],
+        env={"TIERWISE_EVENTS_MAPPING": mapping},
+    )
+    # then: the same decisions
+    assert store.exit_code == 0, store.output
+    assert vendor.exit_code == 0, vendor.output
+    from_store, from_vendor = json.loads(store.stdout), json.loads(vendor.stdout)
+    assert from_vendor["summary"] == from_store["summary"]
+    assert from_store["summary"]["with_offer"] > 0
+
+
+def test_a_bad_events_table_or_mapping_exits_2_naming_it(cli: typer.Typer, tmp_path: Path) -> None:
+    # when
+    absent = CliRunner().invoke(
+        cli, ["decide", "--events-table", str(tmp_path / "nowhere.parquet")]
+    )
+    garbled = CliRunner().invoke(
+        cli,
+        ["decide", "--events-table", "lake.events", "--events-mapping", "account:org_id"],
+    )
+    # then
+    assert (absent.exit_code, garbled.exit_code) == (2, 2)
+    assert "events_table" in absent.stderr
+    assert "nowhere.parquet" in absent.stderr
+    assert "events_mapping" in garbled.stderr
+    assert "'account:org_id' is not ours=theirs" in garbled.stderr

@@ -112,23 +112,32 @@ class EventSource:
 
 
 def events_from_table(table: ir.Table, mapping: ColumnMapping = ColumnMapping()) -> EventSource:
-    """Read any Ibis table (a warehouse's events table) through a column mapping."""
-    missing = [
-        column
-        for column in (mapping.account, mapping.subject, mapping.type, mapping.time)
-        if column is not None and column not in table.columns
+    """Read any Ibis table (a warehouse's events table) through a column mapping.
+
+    Raises :class:`InvalidInput` (field ``events_mapping``) naming the first mapped column the
+    table lacks, and when the time column is not a timestamp."""
+    wanted = [
+        ("account", mapping.account),
+        ("subject", mapping.subject),
+        ("type", mapping.type),
+        ("time", mapping.time),
+        ("properties", mapping.properties),
+        *mapping.property_columns.items(),
     ]
-    missing += [c for c in mapping.property_columns.values() if c not in table.columns]
-    if mapping.properties is not None and mapping.properties not in table.columns:
-        missing.append(mapping.properties)
-    if missing:
-        raise InvalidInput(
-            f"the events table has no column {missing[0]!r} (columns: {', '.join(table.columns)})",
-            field="column_mapping",
-        )
+    for ours, theirs in wanted:
+        if theirs is not None and theirs not in table.columns:
+            raise InvalidInput(
+                f"the events table has no column {theirs!r} for {ours!r} (its columns: "
+                f"{', '.join(table.columns)}); map it with {ours}=COLUMN"
+                + (f" or {ours}= for none" if ours in ("subject", "properties") else ""),
+                field="events_mapping",
+            )
     time = table[mapping.time]
     if not time.type().is_timestamp():
-        raise InvalidInput(f"column {mapping.time!r} is not a timestamp", field="column_mapping")
+        raise InvalidInput(
+            f"column {mapping.time!r} (time) is {time.type()}, not a timestamp",
+            field="events_mapping",
+        )
     columns: dict[str, ir.Value] = {
         "account": table[mapping.account].cast("string"),
         "subject": (
@@ -185,11 +194,12 @@ def event_store_events(path: Path, backend: DuckDBBackend | None = None) -> Even
 def parquet_events(
     directory: Path, backend: Any | None = None, mapping: ColumnMapping = ColumnMapping()
 ) -> EventSource:
-    """A Parquet dataset of events (the event store's export, ``month=YYYY-MM/*.parquet``) on
-    DuckDB (the default) or any backend with ``read_parquet``, such as PySpark's."""
+    """A Parquet dataset of events (a directory such as the event store's export,
+    ``month=YYYY-MM/*.parquet``, or one file) on DuckDB (the default) or any backend with
+    ``read_parquet``, such as PySpark's."""
     con = backend if backend is not None else duckdb_backend()
     source = str(directory)
-    if con.name == "duckdb":
+    if con.name == "duckdb" and Path(directory).is_dir():
         source = str(Path(directory) / "**" / "*.parquet")
     return events_from_table(con.read_parquet(source), mapping)
 
