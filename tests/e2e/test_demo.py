@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from markupsafe import escape
 from typer.testing import CliRunner
 
 from tierwise.cli.app import app
@@ -32,7 +33,7 @@ def test_the_demo_builds_decides_and_reports_the_top_offers(tmp_path: Path) -> N
         assert f'id="{offer["external_id"]}"' in report
         assert offer["name"] in report
         assert offer["quote"]["due_now"] in report
-        clause = offer["trigger"]["clauses"][0]["detail"]
+        clause = str(escape(offer["trigger"]["clauses"][0]["detail"]))  # as autoescaped
         assert clause.replace("≥", "&ge;") in report or clause in report
     assert (data_dir / "tierwise.db").is_file()
     assert (data_dir / "events.duckdb").is_file()

@@ -45,7 +45,7 @@ def render_summary(console: Console, summary: Mapping[str, Any], *, top: int = 1
     for rule, count in summary["suppressed"].items():
         suppressed.add_row(rule, str(count))
     console.print(suppressed)
-    best = Table(title="Top accounts by expected value (prior × annual revenue delta)")
+    best = Table(title="Top accounts by expected value (prior × value)")
     for name in ("currency", "account", "offer", "expected value"):
         best.add_column(name, justify="right" if name == "expected value" else "left")
     for currency, entries in summary["top"].items():

@@ -192,7 +192,7 @@ def demo(
         ),
     )
     seconds["total"] = time.perf_counter() - started
-    top = top_offers(decided.decisions, per_currency=3)
+    top = top_offers(decided.decisions)
     if as_json:
         print_json(_json(path, loaded.name, quotes, built, decided.run.summary, top, seconds,
                          report_path, data_dir))  # fmt: skip
@@ -201,6 +201,8 @@ def demo(
     console.rule(f"[bold]{accounts:,} accounts[/] · {events:,} events · decided as of {spec.as_of}")
     render_summary(console, decided.run.summary, top=5)
     console.rule("[bold]Top offers, with their reasons, quotes and value cases")
+    console.print("[dim]The best account for each offer the engine made, highest expected value "
+                  "first.[/]")  # fmt: skip
     for decision, channel, item in top:
         console.print(
             f"[bold]{decision['name']}[/] ({decision['external_id']}, {decision['plan']})"

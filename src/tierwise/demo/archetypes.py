@@ -143,6 +143,9 @@ def _metered_power(rng: random.Random, v: CatalogVersion, s: Storyline, days: in
     other = s.automation if meter == s.api else s.api
     end_share = rng.uniform(0.95, 1.35)
     allowance = _limit(v, plan, meter) or 0
+    gauge: dict[str, tuple[float, float]] = {s.projects: (1, 2 if free else rng.randint(10, 30))}
+    if not free:  # paying teams that automate everything often bring clients in as guests
+        gauge[s.guests] = (1, rng.randint(2, 9))
     return Shape(
         plan=plan,
         interval=_MONTH,
@@ -154,7 +157,7 @@ def _metered_power(rng: random.Random, v: CatalogVersion, s: Storyline, days: in
             meter: (end_share * rng.uniform(0.45, 0.65), end_share),
             other: (0.1, 0.3) if free else (0.002, 0.008),
         },
-        gauge={s.projects: (1, 2 if free else rng.randint(10, 30))},
+        gauge=gauge,
         paywall=[(meter, rng.randint(1, 3), 12, round(allowance * rng.uniform(0.82, 0.95)), 1)],
     )
 
@@ -272,7 +275,9 @@ def _stable_monthly(rng: random.Random, v: CatalogVersion, s: Storyline, days: i
 
 
 def _free_growing(rng: random.Random, v: CatalogVersion, s: Storyline, days: int) -> Shape:
-    people = rng.randint(2, 6)
+    # Free counts no seats: most free workspaces are a handful of people, some a whole team that
+    # grew on Free before anyone asked about a plan.
+    people = rng.randint(2, 6) if rng.random() < 0.7 else rng.randint(7, 14)
     projects = _limit(v, s.free, s.projects) or 3
     return Shape(
         plan=s.free,

@@ -38,33 +38,73 @@ class ReportData:
     generated_at: dt.datetime
 
 
-def top_offers(
-    decisions: Sequence[Mapping[str, Any]], *, per_currency: int = 5
-) -> list[tuple[Mapping[str, Any], str, Mapping[str, Any]]]:
-    """(decision, channel, offer) of the accounts with the highest expected value, per currency
-    (amounts in different currencies are never compared), offers before nudges."""
-    best: dict[str, list[tuple[Decimal, str, Mapping[str, Any], str, Mapping[str, Any]]]] = (
-        collections.defaultdict(list)
+@dataclass(frozen=True, slots=True)
+class _Best:
+    """An account's own best offer."""
+
+    value: Decimal
+    account: str
+    currency: str
+    offer: str
+    decision: Mapping[str, Any]
+    channel: str
+    item: Mapping[str, Any]
+
+
+def _best_of(decision: Mapping[str, Any]) -> _Best | None:
+    items = [
+        (channel, item)
+        for channel, item in decision["chosen"].items()
+        if "save_play" not in item and item["strength"] == "offer"
+    ]
+    if not items:
+        return None
+    channel, item = max(
+        items, key=lambda pair: (Decimal(pair[1]["expected_value"]), -_CHANNELS.index(pair[0]))
     )
-    for decision in decisions:
-        items = [
-            (channel, item)
-            for channel, item in decision["chosen"].items()
-            if "save_play" not in item and item["strength"] == "offer"
-        ]
-        if not items:
-            continue
-        channel, item = max(
-            items, key=lambda pair: (Decimal(pair[1]["expected_value"]), -_CHANNELS.index(pair[0]))
-        )
-        best[str(decision["currency"])].append(
-            (Decimal(item["expected_value"]), str(decision["external_id"]), decision, channel, item)
-        )
+    return _Best(
+        Decimal(item["expected_value"]),
+        str(decision["external_id"]),
+        str(decision["currency"]),
+        str(item["offer"]),
+        decision,
+        channel,
+        item,
+    )
+
+
+def _most_common(counts: collections.Counter[str]) -> str:
+    return min(counts, key=lambda key: (-counts[key], key))
+
+
+def top_offers(
+    decisions: Sequence[Mapping[str, Any]],
+) -> list[tuple[Mapping[str, Any], str, Mapping[str, Any]]]:
+    """(decision, channel, offer): the best account of each offer, so every play the engine made
+    is shown once, with its reasons, quote and value case.
+
+    Each account counts with its own best offer (highest expected value, in-app before email
+    before CSM on a tie; nudges and save plays left out). An offer's best account is taken in the
+    *main* currency (the one with the most such accounts), else in the offer's own most common
+    currency: amounts in different currencies are never compared. Main-currency entries come
+    first by expected value, then the others by currency and expected value.
+    """
+    entries = [best for best in map(_best_of, decisions) if best is not None]
+    if not entries:
+        return []
+    main = _most_common(collections.Counter(entry.currency for entry in entries))
+    by_offer: dict[str, list[_Best]] = collections.defaultdict(list)
+    for entry in entries:
+        by_offer[entry.offer].append(entry)
     chosen = []
-    for currency in sorted(best, key=lambda c: (-len(best[c]), c)):
-        ranked = sorted(best[currency], key=lambda entry: (-entry[0], entry[1]))
-        chosen += [(d, channel, item) for _, _, d, channel, item in ranked[:per_currency]]
-    return chosen
+    for offered in by_offer.values():
+        counts = collections.Counter(entry.currency for entry in offered)
+        currency = main if main in counts else _most_common(counts)
+        chosen.append(
+            min((e for e in offered if e.currency == currency), key=lambda e: (-e.value, e.account))
+        )
+    chosen.sort(key=lambda e: (e.currency != main, e.currency, -e.value, e.account))
+    return [(entry.decision, entry.channel, entry.item) for entry in chosen]
 
 
 def _stories(company: DemoCompany, decisions: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
