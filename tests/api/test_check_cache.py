@@ -84,3 +84,28 @@ def test_a_snapshot_past_its_age_is_never_used(api: Api) -> None:
 
     # then it waited for a fresh snapshot: 55 - 3 = 52
     assert (first, later) == (47, 52)
+
+
+def test_only_a_check_that_went_through_the_ledger_is_reported_as_a_signal(api: Api) -> None:
+    # given a cache that reports signals (A is on Team: 50 projects, no SSO)
+    runtime: ApiRuntime = api.client.app.state.runtime  # type: ignore[attr-defined]
+    signalled: list[str] = []
+    cache = CheckCache(runtime.ledger, runtime.records, on_signal=signalled.append)
+    account_id = api.ids["acc_a"]
+    now = api.clock()
+
+    async def checks() -> tuple[bool, bool]:
+        # when one plainly allowed check (3 of 50 projects, from the snapshot) and one denied
+        # check (SSO: the ledger answers and records the paywall hit) are made
+        allowed = await cache.check(account_id, "projects", now, usage=3, requested=1)
+        quiet = list(signalled)
+        denied = await cache.check(account_id, "sso", now, usage=0, requested=1)
+        await cache.refreshed()
+        return allowed.allowed and not quiet, denied.allowed
+
+    plain_and_quiet, sso_allowed = asyncio.run(checks())
+
+    # then only the denial was reported, once, with the account's id
+    assert plain_and_quiet
+    assert sso_allowed is False
+    assert signalled == [account_id]

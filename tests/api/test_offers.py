@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tierwise import bootstrap
 from tierwise.adapters.catalog_files import load_catalog_path
 from tierwise.api.app import create_app
-from tierwise.api.runtime import ApiOptions
+from tierwise.api.offer_desk import OfferDesk
+from tierwise.api.problems import install_problem_handlers
+from tierwise.api.routers import offers
+from tierwise.api.runtime import ApiOptions, ApiRuntime
 from tierwise.config import Settings
 from tierwise.demo.build import build_company
 from tierwise.demo.company import CompanySpec
+from tierwise.licensing.events import JsonObject
 from tierwise.services.api_keys import Scope
+from tierwise.services.decisions import Decisions, LiveView
 
 ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
@@ -62,15 +70,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     engine.dispose()
 
 
-def _quiet_team_account(world: World) -> dict[str, Any]:
-    """A healthy, settled Team account with nothing to show in-app and no SSO paywall hits."""
-    return next(
+def _quiet_team_accounts(world: World) -> list[dict[str, Any]]:
+    """Healthy, settled Team accounts with nothing to show in-app and no SSO paywall hits."""
+    return [
         d
         for d in world.decisions
         if d["plan"] == "team"
         and "evaluated" in d
         and d["lifecycle_stage"] in ("expanding", "mature")
-    )
+    ]
+
+
+def _quiet_team_account(world: World) -> dict[str, Any]:
+    return _quiet_team_accounts(world)[0]
 
 
 def test_sso_paywall_hits_turn_into_an_offer_in_real_time(world: World) -> None:
@@ -195,3 +207,136 @@ def test_an_offer_the_quote_engine_refuses_is_left_out_not_a_server_error(world:
     assert refused, "no account's quote was refused: the case is not exercised"
     assert {a["reason"] for a in refused} == {"no offer fits this account now"}
     assert all(o["quote"]["effective_at"].startswith("2027-01-04") for o in quoted)
+
+
+def _router_only(world: World) -> TestClient:
+    """The offers router on a bare FastAPI app: no front, FastAPI's own request path."""
+    app = FastAPI()
+    app.state.runtime = world.client.app.state.runtime  # type: ignore[attr-defined]
+    install_problem_handlers(app)
+    app.include_router(offers.router)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_the_front_answers_what_the_declared_operation_answers(world: World) -> None:
+    # given the app (with its front), the same runtime behind FastAPI's routing only, and keys
+    plain = _router_only(world)
+    a, b = world.decisions[2], world.decisions[3]
+    keys = bootstrap.build_api_keys(world.settings)
+    tokens = {
+        "publishable": keys.create(Scope.PUBLISHABLE, at=NOW, account_id=a["account_id"]).secret,
+        "ingest": keys.create(Scope.INGEST, at=NOW).secret,
+        "read": keys.create(Scope.READ, at=NOW).secret,
+        "unknown": "tw_read_nothere00000_" + "x" * 32,
+    }
+    own, other = (
+        f"/v1/accounts/{a['external_id']}/offers",
+        f"/v1/accounts/{b['external_id']}/offers",
+    )
+    requests: list[tuple[str | None, str, str]] = [
+        ("publishable", own, "placement=limit_banner"),
+        ("publishable", f"/v1/accounts/{a['account_id']}/offers", "placement=limit_banner"),
+        ("publishable", other, "placement=limit_banner"),  # another account: 404
+        ("publishable", "/v1/accounts/nobody/offers", "placement=limit_banner"),
+        ("read", other, "placement=weekly_digest"),
+        ("read", other, "placement=sidebar"),  # unknown placement: 422
+        ("read", other, ""),  # missing: 422
+        ("read", other, "placement="),  # too short: 422
+        ("read", other, "placement=" + "p" * 65),  # too long: 422
+        ("read", other, "placement=sidebar&placement=limit_banner"),  # the last one counts
+        ("read", "/v1/accounts/nobody/offers", "placement=sidebar"),  # 404 before the placement
+        ("ingest", own, "placement=limit_banner"),  # wrong scope: 403
+        ("unknown", own, ""),  # 401 before the query
+        (None, own, "placement=limit_banner"),
+    ]
+    statuses = []
+    for who, path, query in requests:
+        headers = {} if who is None else {"Authorization": f"Bearer {tokens[who]}"}
+        # when both answer the same request
+        fast = world.client.get(f"{path}?{query}", headers=headers)
+        slow = plain.get(f"{path}?{query}", headers=headers)
+        # then status, media type and body are the same
+        assert (fast.status_code, fast.headers["content-type"], fast.json()) == (
+            slow.status_code,
+            slow.headers["content-type"],
+            slow.json(),
+        ), (who, path, query)
+        statuses.append(fast.status_code)
+    assert statuses == [200, 200, 404, 404, 200, 422, 422, 422, 422, 200, 404, 403, 401, 401]
+
+
+def test_a_denial_re_evaluates_the_offers_on_the_write_path(world: World) -> None:
+    # given a quiet Team account read once, and every re-evaluation from now on counted
+    account = _quiet_team_accounts(world)[1]
+    runtime: ApiRuntime = world.client.app.state.runtime  # type: ignore[attr-defined]
+    path = f"/v1/accounts/{account['external_id']}/offers?placement=limit_banner"
+    assert world.client.get(path, headers=world.auth("admin")).json()["offer"] is None
+    decisions = world.client.portal.call(runtime.offers.decisions)  # type: ignore[union-attr]
+    made: list[tuple[object, ...]] = []
+    evaluate = decisions.evaluate
+
+    def counted(view: LiveView, now: dt.datetime) -> JsonObject:
+        made.append(view.key)
+        return evaluate(view, now)
+
+    decisions.evaluate = counted  # type: ignore[method-assign]
+    try:
+        # when the product hits the SSO paywall three times, and the writes have settled
+        for _ in range(3):
+            checked = world.client.post(
+                "/v1/checks",
+                json={"account": account["external_id"], "feature": "sso"},
+                headers=world.auth("admin"),
+            )
+            assert checked.json()["allowed"] is False
+        world.client.portal.call(runtime.offers.settled)  # type: ignore[union-attr]
+        on_write = len(made)
+        after = world.client.get(path, headers=world.auth("admin"))
+    finally:
+        del decisions.evaluate
+    # then the re-evaluation was made when the denials were recorded (at most one per denial),
+    # and the reader found it made: the SSO offer with the live count, nothing evaluated on read
+    assert 1 <= on_write <= 3
+    assert len(made) == on_write
+    assert after.json()["offer"]["offer"] == "business_for_sso"
+    assert after.json()["offer"]["trigger"]["clauses"][0]["detail"] == "paywall_sso = 3 ≥ 3 ✓"
+
+
+def test_readers_share_one_re_evaluation_and_others_do_not_wait_for_it(world: World) -> None:
+    # given a fresh decisions service whose re-evaluations are held until released
+    catalog = load_catalog_path(ROOT / "examples" / "catalog.yaml")
+    decisions: Decisions = bootstrap.build_decisions(catalog, world.settings)
+    desk = OfferDesk(lambda: decisions, clock=lambda: NOW)
+    first, second = world.decisions[4]["account_id"], world.decisions[5]["account_id"]
+    release = threading.Event()
+    made: list[str] = []
+    evaluate = decisions.evaluate
+
+    def held(view: LiveView, now: dt.datetime) -> JsonObject:
+        made.append(view.stored.account_id)
+        if view.stored.account_id == first:
+            assert release.wait(10)
+        return evaluate(view, now)
+
+    decisions.evaluate = held  # type: ignore[method-assign]
+
+    async def scenario() -> tuple[list[bytes], bool, bool]:
+        await desk.answer(second, "limit_banner", NOW)  # the other account's answer is kept
+        # when five readers of the first account arrive while its re-evaluation is held, and
+        # the other account is asked meanwhile
+        readers = [asyncio.ensure_future(desk.answer(first, "limit_banner", NOW)) for _ in range(5)]
+        await asyncio.sleep(0.05)
+        other = await asyncio.wait_for(desk.answer(second, "limit_banner", NOW), timeout=5)
+        waiting = not any(reader.done() for reader in readers)
+        release.set()
+        bodies = await asyncio.gather(*readers)
+        return bodies, waiting, bool(other)
+
+    bodies, waiting, other_answered = asyncio.run(scenario())
+
+    # then the other account was answered while the five waited, and the five got one answer
+    # from one re-evaluation
+    assert other_answered
+    assert waiting
+    assert made.count(first) == 1
+    assert len(set(bodies)) == 1

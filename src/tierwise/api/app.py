@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from tierwise.api.check_endpoint import install_check_front
+from tierwise.api.offer_endpoint import install_offer_front
 from tierwise.api.problems import PROBLEM_JSON, install_problem_handlers
 from tierwise.api.routers import (
     accounts,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, options: ApiOptions | None =
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        await runtime.offers.settled()  # re-evaluations in flight use the engine
         runtime.engine.dispose()
 
     app = FastAPI(
@@ -74,7 +76,8 @@ def create_app(settings: Settings | None = None, *, options: ApiOptions | None =
     )
     app.state.runtime = runtime
     install_problem_handlers(app)
-    install_check_front(app, runtime)  # entitlement checks, the hot path, ahead of the rest
+    install_offer_front(app, runtime)  # in-app offers, ahead of FastAPI's routing
+    install_check_front(app, runtime)  # entitlement checks, the hottest path, ahead of all
     app.include_router(health.router)
     for router in (
         entitlements.router,  # first: the checks are the hot path, and routes match in order

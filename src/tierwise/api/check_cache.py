@@ -15,7 +15,10 @@ there would hold up every check of the account at once, and show in the tail lat
 check that finds no snapshot, or one past ``max_age``, waits — for the single resolve of that
 account in flight, which every check arriving meanwhile shares (no stampede of identical reads).
 Account references (ids and external ids) never change, so their resolution is kept for good.
-All methods are called from the event loop; blocking reads run in the thread pool.
+A check that went through the ledger (it may have recorded a paywall signal) is reported to
+``on_signal`` with its account id, after the ledger answered: the in-app offers re-evaluate the
+account then, on the write path. All methods are called from the event loop; blocking reads run
+in the thread pool.
 """
 
 from __future__ import annotations
@@ -45,8 +48,10 @@ class CheckCache:
         max_age: float = 1.0,
         capacity: int = 10_000,
         monotonic: Callable[[], float] = time.monotonic,
+        on_signal: Callable[[str], None] | None = None,
     ) -> None:
         self._ledger = ledger
+        self._on_signal = on_signal
         self._records = records
         self._max_age = max_age
         self._capacity = capacity
@@ -125,9 +130,12 @@ class CheckCache:
         decision = check(snapshot, feature, usage, requested)
         if decision.allowed and not (decision.in_soft_limit_zone or decision.in_grace_band):
             return decision
-        return await run_in_threadpool(
+        noted = await run_in_threadpool(
             lambda: self._ledger.check(account_id, feature, now, usage=usage, requested=requested)
         )
+        if self._on_signal is not None:
+            self._on_signal(account_id)
+        return noted
 
     def forget(self, account_id: str) -> None:
         """Drop the account's snapshot: this process just changed its subscription.

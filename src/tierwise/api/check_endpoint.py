@@ -20,19 +20,22 @@ Order of checks on the front: the key (401, 429, 403), then the body (422), then
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from inspect import isawaitable
 from typing import Any
 
 import orjson
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tierwise.api.auth import CHECK_SCOPES, hidden_account, require_scope
+from tierwise.api.fronts import (
+    ExceptionHandlers,
+    install_front,
+    route_path,
+    send_json,
+    send_problem,
+)
 from tierwise.api.problems import ApiProblem
 from tierwise.api.runtime import ApiRuntime
 from tierwise.licensing.check_decisions import CheckDecision
@@ -170,9 +173,6 @@ async def answer_batch(runtime: ApiRuntime, key: ApiKey, request: BatchCheckRequ
     return batch_json(account_id, decisions)
 
 
-ExceptionHandlers = Mapping[Any, Callable[[Request, Exception], Response | Awaitable[Response]]]
-
-
 class CheckFront:
     """ASGI layer answering ``POST`` on the two check paths; passes everything else on.
 
@@ -190,17 +190,14 @@ class CheckFront:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST":
-            path: str = scope["path"]
-            root: str = scope.get("root_path", "")
-            if root and path.startswith(root):
-                path = path[len(root) :]
+            path = route_path(scope)
             if path in (CHECK_PATH, BATCH_PATH):
                 try:
                     body = await self._answer(scope, receive, batch=path == BATCH_PATH)
                 except Exception as error:
-                    await self._problem(error, scope, receive, send)
+                    await send_problem(self._handlers, error, scope, receive, send)
                     return
-                await _send_json(send, body)
+                await send_json(send, body)
                 return
         await self._app(scope, receive, send)
 
@@ -226,18 +223,6 @@ class CheckFront:
                 [{**fault, "loc": ("body", *fault["loc"])} for fault in invalid.errors()]
             ) from None
 
-    async def _problem(self, error: Exception, scope: Scope, receive: Receive, send: Send) -> None:
-        for kind in type(error).__mro__:
-            handler = self._handlers.get(kind)
-            if handler is not None:
-                answer = handler(Request(scope, receive), error)
-                response = await answer if isawaitable(answer) else answer
-                await response(scope, receive, send)
-                if kind is Exception:
-                    raise error
-                return
-        raise error
-
 
 def install_check_front(app: FastAPI, runtime: ApiRuntime) -> None:
     """Answer ``app``'s checks with a :class:`CheckFront` outside its whole middleware stack.
@@ -246,12 +231,9 @@ def install_check_front(app: FastAPI, runtime: ApiRuntime) -> None:
     telemetry, body limits, exceptions) cost more than the check itself; the stack is built on
     the app's first request, so middleware added until then stays behind the front.
     """
-    build = app.build_middleware_stack
-
-    def build_with_front() -> ASGIApp:
-        return CheckFront(build(), runtime=runtime, handlers=app.exception_handlers)
-
-    app.build_middleware_stack = build_with_front  # type: ignore[method-assign]
+    install_front(
+        app, lambda stack: CheckFront(stack, runtime=runtime, handlers=app.exception_handlers)
+    )
 
 
 def _too_large() -> ApiProblem:
@@ -303,17 +285,3 @@ async def _body(receive: Receive) -> bytes:
             raise _too_large()
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-async def _send_json(send: Send, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", b"%d" % len(body)),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -14,6 +14,7 @@ from tierwise.adapters.crypto import SigningKey
 from tierwise.adapters.sql import SqlUnitOfWork
 from tierwise.api.auth import Authenticator
 from tierwise.api.check_cache import CheckCache
+from tierwise.api.offer_desk import OfferDesk
 from tierwise.api.rate_limits import RateLimiter
 from tierwise.api.records import Records
 from tierwise.config import Settings
@@ -51,6 +52,7 @@ class ApiRuntime:
     keys: ApiKeys
     authenticator: Authenticator
     checks: CheckCache
+    offers: OfferDesk
     clock: Callable[[], dt.datetime]
     signing_key: Callable[[], SigningKey]
 
@@ -73,6 +75,10 @@ def build_runtime(settings: Settings, options: ApiOptions) -> ApiRuntime:
         cache_seconds=options.key_cache_seconds,
     )
 
+    offers = OfferDesk(
+        lambda: bootstrap.build_decisions(catalog, settings, engine=engine), clock=options.clock
+    )
+
     @cache
     def signing_key() -> SigningKey:  # made or read on the first license issued, not at start
         return bootstrap.license_signing_key(settings)
@@ -84,7 +90,11 @@ def build_runtime(settings: Settings, options: ApiOptions) -> ApiRuntime:
         records=records,
         keys=keys,
         authenticator=authenticator,
-        checks=CheckCache(ledger, records, max_age=options.snapshot_max_age),
+        # a paywall hit recorded by a check re-evaluates the account's offers on the write path
+        checks=CheckCache(
+            ledger, records, max_age=options.snapshot_max_age, on_signal=offers.signalled
+        ),
+        offers=offers,
         clock=options.clock,
         signing_key=signing_key,
     )

@@ -10,31 +10,29 @@ which the cadence rules read (frequency cap, cool-downs).
 
 Publishable keys (``tw_pub_…``, safe inside the customer's app) may use both for their own
 account only; another account is a 404, like a missing one.
+
+The ``GET`` is answered ahead of FastAPI's routing by :class:`~tierwise.api.offer_endpoint.
+OfferFront` (the declaration here gives the OpenAPI description and the same answer without the
+front); both answer from the process's :class:`~tierwise.api.offer_desk.OfferDesk`. Recording an
+outcome re-evaluates the account's offers at once, on the write path.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Literal
 
-import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from tierwise import bootstrap
-from tierwise.api.auth import hidden_account
 from tierwise.api.deps import CheckerKey, Runtime
-from tierwise.api.runtime import ApiRuntime
+from tierwise.api.offer_endpoint import answer_offer, visible_account_id
 from tierwise.offers.cadence import OfferOutcome
-from tierwise.services.api_keys import ApiKey
 from tierwise.services.decision_ports import OutcomeRecord
-from tierwise.services.decisions import Decisions
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["offers"])
-_build_lock = threading.Lock()
 
 
 class OfferOut(BaseModel):
@@ -90,63 +88,34 @@ class OutcomeOut(BaseModel):
     at: str
 
 
-def _decisions(request: Request, runtime: ApiRuntime) -> Decisions:
-    """The app's decisions service, built on first use from its settings (one per process)."""
-    state = request.app.state
-    decisions: Decisions | None = getattr(state, "decisions", None)
-    if decisions is None:
-        with _build_lock:
-            decisions = getattr(state, "decisions", None)
-            if decisions is None:
-                catalog = bootstrap.load_catalog(None, runtime.settings)
-                decisions = bootstrap.build_decisions(
-                    catalog, runtime.settings, engine=runtime.engine
-                )
-                state.decisions = decisions
-    return decisions
-
-
-async def _visible(runtime: ApiRuntime, key: ApiKey, account: str) -> str:
-    """The account's id if ``key`` may see it (references are resolved once and remembered)."""
-    account_id = await runtime.checks.account_id(account)
-    if account_id is None or (key.account_id is not None and account_id != key.account_id):
-        raise hidden_account(account)
-    return account_id
-
-
 @router.get("/v1/accounts/{account}/offers", response_model=OfferOut)
 async def offer_now(
     account: str,
-    request: Request,
     key: CheckerKey,
     runtime: Runtime,
     placement: str = Query(min_length=1, max_length=64, examples=["limit_banner"]),
 ) -> Response:
     """The offer to show in ``placement`` now, or none (admin, read, publishable — a publishable
     key for its own account only)."""
-    account_id = await _visible(runtime, key, account)
-    decisions = _decisions(request, runtime)
-    now = runtime.clock()
-    # Inline, not in the thread pool: after the first answer per account this is two indexed
-    # SQLite reads (about a millisecond), cheaper than the hop to a worker thread and back.
-    answer = decisions.offer_now(account_id, placement, now)
-    # already the documented shape: encoded directly, without a second validation pass
-    return Response(orjson.dumps(answer), media_type="application/json")
+    # already the documented shape, encoded once: no second validation pass
+    body = await answer_offer(runtime, key, account, placement)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/v1/accounts/{account}/offers/{offer}/outcomes", response_model=OutcomeOut)
 async def record_outcome(
-    account: str, offer: str, body: OutcomeIn, request: Request, key: CheckerKey, runtime: Runtime
+    account: str, offer: str, body: OutcomeIn, key: CheckerKey, runtime: Runtime
 ) -> OutcomeOut:
     """Record that the offer was shown, accepted, declined or dismissed in a placement (admin,
     read, publishable for its own account); cadence reads these."""
-    account_id = await _visible(runtime, key, account)
-    decisions = _decisions(request, runtime)
+    account_id = await visible_account_id(runtime, key, account)
+    decisions = await runtime.offers.decisions()
     channel = decisions.channel_of(body.placement)
     at = runtime.clock()
     outcome = OfferOutcome(body.outcome)
     record = OutcomeRecord(account_id, offer, outcome, at, channel.value, body.placement)
     await run_in_threadpool(decisions.record_outcome, record)
+    runtime.offers.signalled(account_id)  # cadence moved: re-evaluate now, not on the next read
     return OutcomeOut(
         account_id=account_id,
         offer=offer,

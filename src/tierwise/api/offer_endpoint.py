@@ -1,0 +1,119 @@
+"""The in-app offers' hot path: ``GET /v1/accounts/{account}/offers?placement=…``.
+
+A customer's app asks this on page views, so, like the entitlement checks, it is answered by a
+plain ASGI layer ahead of FastAPI's routing (:class:`OfferFront`, see :mod:`tierwise.api.fronts`):
+matching the path against every route, solving the dependencies and wrapping the answer cost
+more than the answer itself, which comes from memory
+(:class:`~tierwise.api.offer_desk.OfferDesk`). The front authenticates with the same
+:class:`~tierwise.api.auth.Authenticator` and scope rule, validates ``placement`` with the same
+constraints (``OfferQuery``, the errors named ``query.placement`` as FastAPI names them), and
+errors go through the app's own problem handlers.
+
+The operation stays declared on FastAPI (``routers/offers.py``) for the OpenAPI description and
+answers identically through :func:`answer_offer` wherever the front is not installed.
+
+Order of checks: the key (401, 429, 403), then ``placement`` (422), then the account (404 — also
+for another account's, for a key bound to one account), then whether the placement is known
+(422) and the account has a decision (404).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tierwise.api.auth import CHECK_SCOPES, hidden_account, require_scope
+from tierwise.api.fronts import (
+    ExceptionHandlers,
+    header,
+    install_front,
+    route_path,
+    send_json,
+    send_problem,
+)
+from tierwise.api.runtime import ApiRuntime
+from tierwise.services.api_keys import ApiKey
+
+__all__ = ["OfferFront", "OfferQuery", "answer_offer", "install_offer_front", "visible_account_id"]
+
+#: Starlette's pattern for ``/v1/accounts/{account}/offers`` (a path parameter is ``[^/]+``).
+_OFFERS_PATH = re.compile(r"/v1/accounts/(?P<account>[^/]+)/offers")
+
+
+class OfferQuery(BaseModel):
+    """The query of ``GET …/offers``: which placement of the product asks."""
+
+    placement: str = Field(min_length=1, max_length=64, examples=["limit_banner"])
+
+
+async def visible_account_id(runtime: ApiRuntime, key: ApiKey, account: str) -> str:
+    """The id of the account ``account`` names, if ``key`` may see it; else the 404 a missing
+    account gets (references are resolved once and remembered)."""
+    account_id = await runtime.checks.account_id(account)
+    if account_id is None or (key.account_id is not None and account_id != key.account_id):
+        raise hidden_account(account)
+    return account_id
+
+
+async def answer_offer(runtime: ApiRuntime, key: ApiKey, account: str, placement: str) -> bytes:
+    """The JSON answer to ``GET /v1/accounts/{account}/offers?placement=…`` by ``key``."""
+    account_id = await visible_account_id(runtime, key, account)
+    return await runtime.offers.answer(account_id, placement, runtime.clock())
+
+
+class OfferFront:
+    """ASGI layer answering ``GET /v1/accounts/{account}/offers``; passes everything else on
+    (``handlers``: the app's exception handlers, read on every error)."""
+
+    def __init__(self, app: ASGIApp, *, runtime: ApiRuntime, handlers: ExceptionHandlers) -> None:
+        self._app = app
+        self._runtime = runtime
+        self._handlers = handlers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            found = _OFFERS_PATH.fullmatch(route_path(scope))
+            if found is not None:
+                try:
+                    body = await self._answer(scope, found["account"])
+                except Exception as error:
+                    await send_problem(self._handlers, error, scope, receive, send)
+                    return
+                await send_json(send, body)
+                return
+        await self._app(scope, receive, send)
+
+    async def _answer(self, scope: Scope, account: str) -> bytes:
+        runtime = self._runtime
+        authorization = header(scope, b"authorization")
+        key = require_scope(await runtime.authenticator.authenticate(authorization), *CHECK_SCOPES)
+        return await answer_offer(runtime, key, account, _placement(scope["query_string"]))
+
+
+def install_offer_front(app: FastAPI, runtime: ApiRuntime) -> None:
+    """Answer ``app``'s in-app offer requests with an :class:`OfferFront` outside its whole
+    middleware stack (a front installed later, such as the checks', sits outside this one)."""
+    install_front(
+        app, lambda stack: OfferFront(stack, runtime=runtime, handlers=app.exception_handlers)
+    )
+
+
+def _placement(query_string: bytes) -> str:
+    """``placement`` from the query, validated as FastAPI validates the declared parameter (the
+    last value when repeated, as Starlette reads it)."""
+    given = {
+        name: value
+        for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+        if name == "placement"
+    }
+    try:
+        return OfferQuery.model_validate(given).placement
+    except ValidationError as invalid:
+        raise RequestValidationError(
+            [{**fault, "loc": ("query", *fault["loc"])} for fault in invalid.errors()]
+        ) from None
