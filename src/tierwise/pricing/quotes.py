@@ -85,6 +85,7 @@ __all__ = [
     "Quote",
     "QuoteLine",
     "configurations",
+    "price_path",
     "quote_change",
 ]
 
@@ -424,9 +425,11 @@ def _lines(
 
 
 @lru_cache(maxsize=8192)
-def _price_path(
+def price_path(
     new: PricedConfiguration, term_start: dt.date, term_years: int
 ) -> tuple[PricePathYear, ...]:
+    """Each contract year of a ``term_years`` term from ``term_start``: a year of the priced
+    configuration's billed periods and its discounts (empty for a one-year term)."""
     if term_years < 2:
         return ()
     per_year = 12 // new.configuration.interval.months
@@ -517,7 +520,7 @@ def quote_change(
         discounts=plan.new.discounts,
         combined_discount_percent=plan.combined_percent,
         needs_approval=plan.needs_approval,
-        price_path=_price_path(plan.new, next_term_start, after.term_years),
+        price_path=price_path(plan.new, next_term_start, after.term_years),
         currency=currency,
         catalog_version=version.version,
         subscription_after=CurrentSubscription(

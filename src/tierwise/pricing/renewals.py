@@ -32,11 +32,16 @@ from typing import Any
 from tierwise.catalog.model import CatalogVersion, ChangeTiming
 from tierwise.money import Money
 from tierwise.pricing.discounts import AppliedDiscount, combined_percent
-from tierwise.pricing.periods import BillingPeriod, contract_years
-from tierwise.pricing.quotes import LineKind, PricePathYear, QuoteLine
+from tierwise.pricing.periods import BillingPeriod
+from tierwise.pricing.quote_json import (
+    discount_dict,
+    line_dict,
+    price_path_dicts,
+    recurring_dict,
+)
+from tierwise.pricing.quotes import LineKind, PricePathYear, QuoteLine, price_path
 from tierwise.pricing.recurring import (
     Configuration,
-    PricedConfiguration,
     RecurringPrice,
     price_configuration,
     recurring_price_of,
@@ -74,15 +79,15 @@ class RenewalQuote:
             "timing": self.timing.value,
             "effective_at": self.effective_at.isoformat(),
             "rule": None,
-            "lines": [_line(line) for line in self.lines],
+            "lines": [line_dict(line) for line in self.lines],
             "net": self.due_now.to_str(),
             "due_now": self.due_now.to_str(),
             "credit_balance": Money.zero(self.currency).to_str(),
-            "recurring": _recurring(self.recurring),
-            "discounts": [_discount(d) for d in self.discounts],
+            "recurring": recurring_dict(self.recurring),
+            "discounts": [discount_dict(d) for d in self.discounts],
             "combined_discount_percent": format(self.combined_discount_percent, "f"),
             "needs_approval": self.needs_approval,
-            "price_path": [_year(year) for year in self.price_path],
+            "price_path": price_path_dicts(self.price_path),
             "currency": self.currency,
             "catalog_version": self.catalog_version,
             "renewal": {
@@ -146,80 +151,8 @@ def quote_renewal(
         discounts=priced.discounts,
         combined_discount_percent=combined,
         needs_approval=combined > version.discounts.max_without_approval_percent,
-        price_path=_price_path(priced, term.start, configuration.term_years),
+        price_path=price_path(priced, term.start, configuration.term_years),
         currency=currency,
         catalog_version=version.version,
         previous_catalog_version=previous_version,
     )
-
-
-def _price_path(
-    priced: PricedConfiguration, start: dt.date, years: int
-) -> tuple[PricePathYear, ...]:
-    """Each contract year of a multi-year term: a year of billed periods and its discounts."""
-    if years < 2:
-        return ()
-    per_year = 12 // priced.configuration.interval.months
-    discounts = tuple(
-        AppliedDiscount(d.policy, d.reason, d.percent, d.amount * per_year)
-        for d in priced.discounts
-    )
-    return tuple(
-        PricePathYear(
-            number,
-            year.start,
-            year.end,
-            priced.amount * per_year,
-            priced.before_discounts * per_year,
-            discounts,
-        )
-        for number, year in enumerate(contract_years(start, years), start=1)
-    )
-
-
-# The JSON shapes below are those of a change quote (``docs/quotes.md``).
-
-
-def _line(line: QuoteLine) -> dict[str, Any]:
-    return {
-        "kind": line.kind.value,
-        "item": line.item,
-        "description": line.description,
-        "period_start": line.period_start.isoformat(),
-        "period_end": line.period_end.isoformat(),
-        "amount": line.amount.to_str(),
-    }
-
-
-def _discount(discount: AppliedDiscount) -> dict[str, Any]:
-    return {
-        "policy": discount.policy,
-        "reason": discount.reason,
-        "percent": format(discount.percent, "f"),
-        "amount": discount.amount.to_str(),
-    }
-
-
-def _recurring(recurring: RecurringPrice) -> dict[str, Any]:
-    listed = recurring.list_monthly
-    return {
-        "interval": recurring.interval.value,
-        "per_period": recurring.per_period.to_str(),
-        "before_discounts": recurring.before_discounts.to_str(),
-        "monthly": recurring.monthly.to_str(),
-        "annual": recurring.annual.to_str(),
-        "savings": recurring.savings.to_str(),
-        "savings_percent": format(recurring.savings_percent, "f"),
-        "list_monthly": None if listed is None else listed.to_str(),
-    }
-
-
-def _year(year: PricePathYear) -> dict[str, Any]:
-    return {
-        "year": year.year,
-        "start": year.start.isoformat(),
-        "end": year.end.isoformat(),
-        "amount": year.amount.to_str(),
-        "before_discounts": year.before_discounts.to_str(),
-        "discounts": [_discount(d) for d in year.discounts],
-    }

@@ -17,6 +17,7 @@ from tierwise.licensing.subscriptions import Subscription
 from tierwise.licensing.terms import Terms
 from tierwise.money import Money
 from tierwise.pricing.periods import BillingPeriod, billing_period, contract_term
+from tierwise.pricing.quote_json import recurring_dict as recurring_json
 from tierwise.pricing.quotes import CurrentSubscription, ProposedChange, Quote, quote_change
 from tierwise.pricing.recurring import (
     Configuration,
@@ -122,16 +123,7 @@ def term_after(quote: Quote) -> BillingPeriod:
 
 def recurring_dict(recurring: RecurringPrice) -> JsonObject:
     """A recurring price in the quote's JSON shape (amounts as decimal strings)."""
-    return {
-        "interval": recurring.interval.value,
-        "per_period": recurring.per_period.to_str(),
-        "before_discounts": recurring.before_discounts.to_str(),
-        "monthly": recurring.monthly.to_str(),
-        "annual": recurring.annual.to_str(),
-        "savings": recurring.savings.to_str(),
-        "savings_percent": format(recurring.savings_percent, "f"),
-        "list_monthly": None if recurring.list_monthly is None else recurring.list_monthly.to_str(),
-    }
+    return recurring_json(recurring)
 
 
 def opening_quote(
