@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from types import MappingProxyType, TracebackType
-from typing import Any, Self
+from types import MappingProxyType
+from typing import Any
 
-from sqlalchemy import Connection, Engine, RootTransaction, Table, select, update
+from sqlalchemy import Connection, Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import OperationalError
 
 from tierwise.adapters.sql import tables as t
 from tierwise.adapters.sql import webhook_tables as w
-from tierwise.errors import ConcurrentChange
+from tierwise.adapters.sql.transaction import SqlTransaction
 from tierwise.licensing.events import DomainEvent
 from tierwise.licensing.terms import SubscriptionStatus, Trial
 from tierwise.licensing.timestamps import day_start
@@ -402,45 +401,10 @@ class SqlEventSources(ports.EventSourceRepository):
             _insert_new(self._db, c, {"name": name, "position": position})
 
 
-class SqlWebhookUnitOfWork(ports.WebhookUnitOfWork):
+class SqlWebhookUnitOfWork(SqlTransaction, ports.WebhookUnitOfWork):
     """One connection and transaction; :meth:`commit` keeps it, leaving rolls it back."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._connection: Connection | None = None
-        self._transaction: RootTransaction | None = None
-
-    def __enter__(self) -> Self:
-        connection = self._engine.connect()
-        try:
-            self._transaction = connection.begin()
-        except OperationalError as error:  # SQLite: the lock stayed busy past the timeout
-            connection.close()
-            raise ConcurrentChange(f"the database is busy: {error.orig}") from None
-        self._connection = connection
+    def _bind(self, connection: Connection) -> None:
         self.endpoints = SqlEndpoints(connection)
         self.deliveries = SqlDeliveries(connection)
         self.sources = SqlEventSources(connection)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        try:
-            super().__exit__(exc_type, exc, traceback)
-        finally:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-
-    def commit(self) -> None:
-        if self._transaction is None:
-            raise RuntimeError("commit outside of a unit of work")
-        self._transaction.commit()
-
-    def rollback(self) -> None:
-        if self._transaction is not None and self._transaction.is_active:
-            self._transaction.rollback()
