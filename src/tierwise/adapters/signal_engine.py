@@ -190,9 +190,12 @@ class ArrowSignalRows(SignalRows):
             self._stages = self._table["lifecycle_stage"].to_pylist()
         return self._stages[row]
 
-    def fired(self) -> Iterator[tuple[int, AccountSignals]]:
-        for start in range(0, len(self._fired_rows), self._BATCH):
-            rows = self._fired_rows.slice(start, self._BATCH)
+    def fired(
+        self, start: int = 0, stop: int | None = None
+    ) -> Iterator[tuple[int, AccountSignals]]:
+        stop = len(self._fired_rows) if stop is None else min(stop, len(self._fired_rows))
+        for first in range(start, stop, self._BATCH):
+            rows = self._fired_rows.slice(first, min(self._BATCH, stop - first))
             for row, data in zip(rows.to_pylist(), self._table.take(rows).to_pylist(), strict=True):
                 yield row, self._signals(row, data)
 

@@ -117,8 +117,11 @@ class SignalRows(abc.ABC):
     def lifecycle_stage(self, row: int) -> str | None: ...
 
     @abc.abstractmethod
-    def fired(self) -> Iterator[tuple[int, AccountSignals]]:
-        """(row, signals) of every account where some condition fired, in row order."""
+    def fired(
+        self, start: int = 0, stop: int | None = None
+    ) -> Iterator[tuple[int, AccountSignals]]:
+        """(row, signals) of the accounts where some condition fired, in row order: the
+        ``start``-th to the ``stop``-th of them (all by default)."""
 
     @abc.abstractmethod
     def chunks(self) -> Iterator[SignalChunk]:

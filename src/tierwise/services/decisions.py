@@ -47,6 +47,7 @@ from tierwise.services.decision_ports import (
     SignalRows,
     StoredDecision,
 )
+from tierwise.services.decision_workers import available_workers, in_parts
 from tierwise.signals.definitions import SignalType, signal_definitions
 
 __all__ = [
@@ -62,8 +63,9 @@ _CACHE_LIMIT = 50_000
 #: Runs over at most this many accounts keep every decision document in memory; larger runs
 #: keep only each decision's outcome and render a document when it is asked for.
 _KEEP_DOCUMENTS = 20_000
-#: How often (in accounts decided) the progress callback is told.
-_PROGRESS_EVERY = 256
+#: How often (in accounts decided) the progress callback is told; also the part of the fired
+#: accounts a worker process decides at a time.
+_PROGRESS_EVERY = 5_000
 #: How often the real-time path asks the store whether a newer decide run landed.
 _RUN_RECHECK_SECONDS = 1.0
 
@@ -293,12 +295,21 @@ class Decisions:
         *,
         live: LiveCounters | None = None,
         new_run_id: Callable[[dt.datetime], str],
+        workers: int | None = None,
+        keep_documents: int = _KEEP_DOCUMENTS,
+        part_size: int = _PROGRESS_EVERY,
     ) -> None:
+        """``workers``: processes deciding a large run's fired accounts, ``part_size`` accounts
+        at a time (default: one per CPU; a run that keeps its documents, at most
+        ``keep_documents`` accounts, decides in process)."""
         self.rules = rules
         self._engine = engine
         self._store = store
         self._live = live
         self._new_run_id = new_run_id
+        self._workers = available_workers() if workers is None else workers
+        self._keep_documents = keep_documents
+        self._part_size = part_size
         version = rules.catalog.latest
         self._types = {d.name: d.type for d in signal_definitions(version)}
         self._cache: dict[tuple[object, ...], JsonObject] = {}
@@ -335,7 +346,8 @@ class Decisions:
         """Decide for every account with a subscription in force, store the run, return it.
 
         Only the accounts where some condition fired in the vectorised pass are decided per
-        account, streamed from the engine's columnar rows; every other account's decision is
+        account, streamed from the engine's columnar rows (in a large run, by one worker process
+        per CPU: :mod:`tierwise.services.decision_workers`); every other account's decision is
         "nothing fired" and is never built unless read. The store receives each fired account's
         :func:`outcome_of` and every account's signals in the engine's columnar form.
         """
@@ -349,19 +361,28 @@ class Decisions:
         fired_rows: set[int] = set()
         outcomes: dict[str, JsonObject] = {}
         kept: dict[int, JsonObject] = {}
-        keep = len(rows) <= _KEEP_DOCUMENTS
+        keep = len(rows) <= self._keep_documents
         total = rows.fired_count
-        for n, (row, signals) in enumerate(rows.fired(), start=1):
-            account_id = signals.account.account_id
-            decision = decide_account(
-                self.rules, signals, history.get(account_id, ()), as_of, fired=signals.fired
-            )
-            outcomes[account_id] = outcome_of(decision)
-            fired_rows.add(row)
-            if keep:
-                kept[row] = decision
-            if progress is not None and (n % _PROGRESS_EVERY == 0 or n == total):
-                progress(n, total)
+
+        def decide_part(start: int, stop: int) -> list[tuple[int, str, JsonObject, JsonObject]]:
+            part = []
+            for row, signals in rows.fired(start, stop):
+                account_id = signals.account.account_id
+                decision = decide_account(
+                    self.rules, signals, history.get(account_id, ()), as_of, fired=signals.fired
+                )
+                part.append((row, account_id, outcome_of(decision), decision if keep else {}))
+            return part
+
+        workers = 1 if keep else self._workers
+        for done, part in in_parts(decide_part, total, workers=workers, part=self._part_size):
+            for row, account_id, outcome, decision in part:
+                outcomes[account_id] = outcome
+                fired_rows.add(row)
+                if keep:
+                    kept[row] = decision
+            if progress is not None:
+                progress(done, total)
         if keep:
             for row in range(len(rows)):
                 if row not in fired_rows:

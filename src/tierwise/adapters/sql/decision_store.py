@@ -100,6 +100,11 @@ class SqlDecisionStore(DecisionStore):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @property
+    def engine(self) -> Engine:
+        """The database the decisions are stored in."""
+        return self._engine
+
     def save_run(
         self, run: DecisionRun, decided: Mapping[str, JsonObject], signals: SignalRows
     ) -> None:
