@@ -135,6 +135,10 @@ class RunDecisions(Sequence[JsonObject]):
     def __iter__(self) -> Iterator[JsonObject]:
         return (self[i] for i in range(len(self)))
 
+    def record(self, index: int) -> AccountRecord:
+        """The ledger's record of the account of decision ``index`` (without its document)."""
+        return self._rows.record(index)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):
             return NotImplemented
