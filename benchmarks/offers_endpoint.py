@@ -17,10 +17,17 @@ What runs:
   starts one request every ``1/rate`` seconds with at most ``--concurrency`` in flight, latency
   measured from the moment a request was due (a Python generator on a busy 2-core box cannot
   itself send 500 requests a second, so wrk is the one to trust);
-* each request re-evaluates the account's triggers with the ledger's live counters (the cache
-  keeps a result until the account's counters change, so about one request in ``--keys`` per
-  second of new paywall hits does the full work); ``--hits`` adds that many entitlement denials
-  per second during the run, spread over the accounts, so the full path runs under the load.
+* each request reads the account's live counters; the per-account re-evaluation they call for
+  is kept until the counters change; ``--hits`` adds that many entitlement denials per second
+  during the run (``POST /v1/checks``, SSO, spread over the accounts), each of which moves an
+  account's counters, so the full re-evaluation runs under the load;
+* the server runs with its defaults (per-key rate limit included) — nothing is relaxed for it.
+
+Reported: requests answered per second, p50/p90/p99 latency, every answer that was not 2xx by
+status and problem ``code`` (wrk only), the server's CPU time per request over the measured
+round (from ``/proc``, requests and denials together), and the load average before and after.
+``--company DIR`` builds the company once into ``DIR`` and copies it for each run (runs on the
+same data, without paying the build again).
 """
 
 from __future__ import annotations
@@ -70,8 +77,13 @@ def _environment(data_dir: Path) -> dict[str, str]:
         "TIERWISE_CATALOG": str(ROOT / "examples" / "catalog.yaml"),
         "TIERWISE_PLAYBOOK": str(ROOT / "examples" / "playbook.yaml"),
         "TIERWISE_KEY_SECRET": SECRET,
-        "TIERWISE_API_RATE_LIMIT": "0",
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def prepare(data_dir: Path, accounts: int, keys: int) -> list[tuple[str, str]]:
@@ -178,13 +190,34 @@ _WRK_SCRIPT = """
 local paths = {%s}
 local keys = {%s}
 local i = 0
+local threads = {}
+setup = function(thread)
+  table.insert(threads, thread)
+end
+init = function(args)
+  failures = {}
+end
 request = function()
   i = i + 1
   local n = (i %% #paths) + 1
   return wrk.format("GET", paths[n], {["Authorization"] = "Bearer " .. keys[n]})
 end
+response = function(status, headers, body)
+  if status >= 300 then
+    local code = string.match(body, '"code"%%s*:%%s*"([^"]*)"') or "-"
+    local key = status .. " " .. code
+    failures[key] = (failures[key] or 0) + 1
+  end
+end
 delay = function()
   return %d
+end
+done = function(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    for key, count in pairs(thread:get("failures")) do
+      io.write("failure " .. key .. " " .. count .. "\\n")
+    end
+  end
 end
 """
 
@@ -220,30 +253,42 @@ def wrk_round(
         raise SystemExit(f"wrk failed: {run.stdout}{run.stderr}")
     out = run.stdout
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    failures = {
+        f"{status} {code}": int(count)
+        for status, code, count in re.findall(r"^failure (\d+) (\S+) (\d+)$", out, re.MULTILINE)
+    }
+    sockets = re.search(r"Socket errors: (.*)$", out, re.MULTILINE)
+    if sockets is not None:
+        failures["socket errors"] = sum(int(n) for n in re.findall(r"\d+", sockets.group(1)))
     return {
         "requests": requests,
         "rate": round(requests / seconds, 1),
         "p50_ms": _wrk_ms(out, "50%"),
         "p90_ms": _wrk_ms(out, "90%"),
         "p99_ms": _wrk_ms(out, "99%"),
-        "errors": {"non_2xx": int(errors.group(1))} if errors else {},
+        "errors": failures,
     }
 
 
 def _paywall_hits(
-    base: str, pairs: list[tuple[str, str]], per_second: float, stop: threading.Event
+    base: str,
+    pairs: list[tuple[str, str]],
+    per_second: float,
+    stop: threading.Event,
+    statuses: dict[str, int],
 ) -> None:
-    """SSO denials spread over the accounts while the load runs (the full re-evaluation path)."""
+    """SSO denials spread over the accounts while the load runs (the full re-evaluation path);
+    counts the answers by status."""
     with httpx.Client(base_url=base, timeout=10.0) as client:
         n = 0
         while not stop.wait(1 / per_second):
             account, secret = pairs[(n * 7) % len(pairs)]
-            client.post(
+            answer = client.post(
                 "/v1/checks",
                 json={"account": account, "feature": "sso"},
                 headers={"Authorization": f"Bearer {secret}"},
             )
+            statuses[str(answer.status_code)] = statuses.get(str(answer.status_code), 0) + 1
             n += 1
 
 
@@ -257,9 +302,11 @@ def load_main(arguments: argparse.Namespace) -> None:
             arguments.port, pairs, arguments.rate, arguments.warmup, arguments.connections, work
         )
         stop = threading.Event()
+        statuses: dict[str, int] = {}
         hitting = threading.Thread(
-            target=_paywall_hits, args=(base, pairs, arguments.hits, stop), daemon=True
+            target=_paywall_hits, args=(base, pairs, arguments.hits, stop, statuses), daemon=True
         )
+        cpu_before = _cpu_seconds(arguments.server_pid) if arguments.server_pid else 0.0
         if arguments.hits > 0:
             hitting.start()
         try:
@@ -273,6 +320,13 @@ def load_main(arguments: argparse.Namespace) -> None:
             )
         finally:
             stop.set()
+        if arguments.hits > 0:
+            hitting.join(timeout=15)
+        measured["denials"] = statuses
+        if arguments.server_pid:
+            served = int(measured["requests"]) + sum(statuses.values())  # type: ignore[call-overload]
+            cpu = _cpu_seconds(arguments.server_pid) - cpu_before
+            measured["server_cpu_us_per_request"] = round(cpu / served * 1e6)
         print(json.dumps({"generator": "wrk", "warmup": warm, "measured": measured}))
         return
     warm = asyncio.run(
@@ -284,6 +338,17 @@ def load_main(arguments: argparse.Namespace) -> None:
         )
     )
     print(json.dumps({"generator": "httpx", "warmup": warm, "measured": result}))
+
+
+def _company(template: Path, data_dir: Path, accounts: int, keys: int) -> list[tuple[str, str]]:
+    """The company built once into ``template`` (built now if it is not there), copied to
+    ``data_dir`` for this run; its (external id, publishable key) pairs."""
+    pairs_file = template / "pairs.json"
+    if not pairs_file.exists():
+        pairs = prepare(template / "demo", accounts, keys)
+        pairs_file.write_text(json.dumps(pairs))
+    shutil.copytree(template / "demo", data_dir)
+    return [(str(account), str(secret)) for account, secret in json.loads(pairs_file.read_text())]
 
 
 def _wait_ready(base: str, server: subprocess.Popen[bytes]) -> None:
@@ -310,9 +375,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--hits", type=float, default=5.0, help="SSO denials per second")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--company", type=Path, default=None, help="build once into DIR, copy it for each run"
+    )
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--pairs", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, default=0, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.load:
         load_main(arguments)
@@ -321,7 +390,10 @@ def main() -> None:
         arguments.accounts, arguments.keys, arguments.duration = 300, 50, 5.0
     with tempfile.TemporaryDirectory(prefix="tierwise-offers-") as directory:
         data_dir = Path(directory) / "demo"
-        pairs = prepare(data_dir, arguments.accounts, arguments.keys)
+        if arguments.company is None:
+            pairs = prepare(data_dir, arguments.accounts, arguments.keys)
+        else:
+            pairs = _company(arguments.company, data_dir, arguments.accounts, arguments.keys)
         pairs_file = Path(directory) / "pairs.json"
         pairs_file.write_text(json.dumps(pairs))
         port = _free_port()
@@ -358,6 +430,8 @@ def main() -> None:
                     str(arguments.concurrency),
                     "--hits",
                     str(arguments.hits),
+                    "--server-pid",
+                    str(server.pid),
                 ],
                 capture_output=True,
                 text=True,
@@ -373,7 +447,9 @@ def main() -> None:
                 f"{arguments.rate:.0f}/s for {arguments.duration:.0f} s ({arguments.keys} "
                 f"accounts, {arguments.hits:g} SSO denials/s): {measured['rate']} req/s answered, "
                 f"p50 {measured['p50_ms']} ms, p90 {measured['p90_ms']} ms, p99 "
-                f"{measured['p99_ms']} ms, errors {measured['errors'] or 'none'}"
+                f"{measured['p99_ms']} ms, not 2xx {measured['errors'] or 'none'}; denials "
+                f"{measured.get('denials') or 'none'}; server CPU "
+                f"{measured.get('server_cpu_us_per_request', '?')} us per request"
             )
         finally:
             os.killpg(server.pid, signal.SIGTERM)
