@@ -149,7 +149,11 @@ class RestoreSubscription(SubscriptionCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class RenewSubscription(SubscriptionCommand):
-    """Start the next contract term now-or-at-term-end; ``term_years`` may change its length."""
+    """Renew for ``term_years`` (default: the current length), priced as a renewal.
+
+    In force: commit the next term, which starts when the current one ends. Expired: start a
+    new term and billing period at ``at``.
+    """
 
     term_years: int | None = None
 
