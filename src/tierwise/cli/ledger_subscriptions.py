@@ -90,6 +90,7 @@ def change(
     command = c.ChangeSubscription(
         at=moment(at),
         subscription_id=subscription,
+        expected_version=expected_version,
         plan=plan,
         interval=interval,
         seats=seats,
