@@ -251,3 +251,26 @@ def test_a_renewal_replayed_by_its_key_returns_the_first_quote(
     assert again.data["quote"] == first.data["quote"]
     transitions = [e.transition for e in ledger.history(sub_id)]
     assert transitions.count("renew.schedule") == 1
+
+
+def test_a_change_that_starts_a_new_term_replaces_the_committed_renewal(
+    ledger: Ledger, open_subscription: Open
+) -> None:
+    # given a 2-year renewal committed for a one-year Team term (to 2027-03-10)
+    sub_id = open_subscription("team", seats=5)
+    ledger.handle(RenewSubscription(at=at("2026-11-20"), subscription_id=sub_id, term_years=2))
+
+    # when the term itself is changed to 3 years now (a new term starts on the change day)
+    receipt = ledger.handle(
+        ChangeSubscription(at=at("2026-12-15"), subscription_id=sub_id, term_years=3)
+    )
+
+    # then the new 3-year term stands on its own and nothing is left to renew on 2027-03-10
+    now = receipt.data["subscription"]
+    assert (now["term_start"], now["term_end"], now["renewal"]) == (
+        "2026-12-15",
+        "2029-12-15",
+        None,
+    )
+    ledger.handle(Tick(at=at("2027-03-11")))
+    assert "renew" not in [e.transition for e in ledger.history(sub_id)]

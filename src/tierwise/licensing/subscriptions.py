@@ -498,6 +498,8 @@ class Subscription:
 
     def _move_period(self, period: BillingPeriod | None, term: BillingPeriod | None) -> None:
         if term is not None:
+            # a new contract term replaces whatever was committed to follow the old one
+            self.renewal = None
             self.term_start, self.term_end = term.start, term.end
         if period is not None:
             self.period_start, self.period_end = period.start, period.end
