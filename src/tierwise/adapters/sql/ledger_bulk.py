@@ -17,7 +17,15 @@ from sqlalchemy import Connection, Engine, insert
 
 from tierwise.adapters.sql import tables as t
 from tierwise.adapters.sql.gauges import gauges as gauge_table
-from tierwise.adapters.sql.repositories import _seat_row, _subscription_row
+from tierwise.adapters.sql.rows import (
+    account_row,
+    entitlement_row,
+    history_row,
+    outbox_row,
+    seat_row,
+    signal_row,
+    subscription_row,
+)
 from tierwise.licensing.accounts import Account
 from tierwise.licensing.entitlement_sources import Grant, Override
 from tierwise.licensing.events import DomainEvent
@@ -63,69 +71,23 @@ def _many(connection: Connection, table: Any, rows: Iterable[dict[str, Any]]) ->
     return written
 
 
-def _grant_row(account_id: str, kind: str, item: Grant | Override) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "kind": kind,
-        "feature": item.feature,
-        "value": item.value,
-        "starts": item.starts,
-        "ends": item.ends,
-        "reason": item.reason,
-    }
-
-
 def write_ledger(engine: Engine, rows: LedgerRows) -> dict[str, int]:
     """Insert every row in one transaction; returns the number of rows written per table."""
     with engine.begin() as connection:
         return {
-            "accounts": _many(
-                connection,
-                t.accounts,
-                (a.as_dict() | {"created_at": a.created_at} for a in rows.accounts),
-            ),
+            "accounts": _many(connection, t.accounts, map(account_row, rows.accounts)),
             "subscriptions": _many(
-                connection, t.subscriptions, (_subscription_row(s) for s in rows.subscriptions)
+                connection, t.subscriptions, map(subscription_row, rows.subscriptions)
             ),
-            "seats": _many(connection, t.seats, (_seat_row(s) for s in rows.seats)),
-            "history": _many(
-                connection, t.history, (e.as_dict() | {"at": e.at} for e in rows.history)
-            ),
-            "outbox": _many(
-                connection,
-                t.outbox,
-                (
-                    {
-                        "event_type": event.type.value,
-                        "subscription_id": event.subscription_id,
-                        "account_id": event.account_id,
-                        "version": version,
-                        "occurred_at": event.at,
-                        "payload": event.as_dict(),
-                        "delivered_at": None,
-                    }
-                    for event, version in rows.outbox
-                ),
-            ),
-            "signals": _many(
-                connection,
-                t.signals,
-                (
-                    {
-                        "account_id": s.account_id,
-                        "feature": s.feature,
-                        "kind": s.kind,
-                        "at": s.at,
-                        "details": s.details,
-                    }
-                    for s in rows.signals
-                ),
-            ),
+            "seats": _many(connection, t.seats, map(seat_row, rows.seats)),
+            "history": _many(connection, t.history, map(history_row, rows.history)),
+            "outbox": _many(connection, t.outbox, (outbox_row(e, v) for e, v in rows.outbox)),
+            "signals": _many(connection, t.signals, map(signal_row, rows.signals)),
             "entitlement_grants": _many(
                 connection,
                 t.entitlement_grants,
-                [_grant_row(a, "grant", g) for a, g in rows.grants]
-                + [_grant_row(a, "override", o) for a, o in rows.overrides],
+                [entitlement_row(a, "grant", g) for a, g in rows.grants]
+                + [entitlement_row(a, "override", o) for a, o in rows.overrides],
             ),
             "gauges": _many(
                 connection,

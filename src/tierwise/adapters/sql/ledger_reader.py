@@ -30,7 +30,7 @@ from tierwise.adapters.sql import tables as t
 from tierwise.adapters.sql.decision_tables import offer_outcomes
 from tierwise.adapters.sql.driver_statements import DriverCursor, DriverStatement
 from tierwise.adapters.sql.gauges import gauges as gauge_table
-from tierwise.adapters.sql.repositories import _subscription
+from tierwise.adapters.sql.rows import grant_from_row, override_from_row, subscription_from_row
 from tierwise.catalog.versions import Catalog
 from tierwise.licensing.entitlements import (
     EntitlementSnapshot,
@@ -88,13 +88,9 @@ def _grants(engine: Engine) -> tuple[dict[str, list[Grant]], dict[str, list[Over
     with engine.connect() as connection:
         for r in connection.execute(query).mappings():
             if r["kind"] == "grant":
-                grants[r["account_id"]].append(
-                    Grant(r["feature"], r["value"], r["starts"], r["ends"], r["reason"])
-                )
+                grants[r["account_id"]].append(grant_from_row(r))
             else:
-                overrides[r["account_id"]].append(
-                    Override(r["feature"], r["value"], r["reason"], r["starts"], r["ends"])
-                )
+                overrides[r["account_id"]].append(override_from_row(r))
     return grants, overrides
 
 
@@ -118,7 +114,7 @@ def read_ledger(engine: Engine, catalog: Catalog, as_of: dt.datetime) -> LedgerR
             row["id"]: dict(row) for row in connection.execute(select(t.accounts)).mappings()
         }
         subscriptions = [
-            _subscription(row)
+            subscription_from_row(row)
             for row in connection.execute(
                 select(t.subscriptions).order_by(t.subscriptions.c.id)
             ).mappings()
@@ -261,7 +257,7 @@ class SqlLiveCounters(LiveCounters):
             in_force = [
                 (row, subscription)
                 for row in driver.rows(_ACCOUNT_SUBSCRIPTIONS, {"reference": reference})
-                if (subscription := _subscription(row)).in_force
+                if (subscription := subscription_from_row(row)).in_force
             ]
             if not in_force:
                 return None

@@ -21,15 +21,29 @@ from sqlalchemy.exc import IntegrityError
 from tierwise.adapters.sql import tables as t
 from tierwise.adapters.sql.driver_statements import DriverCursor, DriverStatement
 from tierwise.adapters.sql.engine import json_text
+from tierwise.adapters.sql.rows import (
+    SUBSCRIPTION_JSON_COLUMNS,
+    account_from_row,
+    account_row,
+    entitlement_row,
+    grant_from_row,
+    history_row,
+    outbox_row,
+    override_from_row,
+    seat_from_row,
+    seat_row,
+    signal_row,
+    subscription_from_row,
+    subscription_row,
+)
 from tierwise.adapters.sql.stored_receipts import receipt_from_store, receipt_to_store
 from tierwise.errors import ConcurrentChange, Conflict
 from tierwise.licensing.accounts import Account
 from tierwise.licensing.entitlement_sources import Grant, Override
 from tierwise.licensing.events import DomainEvent
 from tierwise.licensing.history import HistoryEntry
-from tierwise.licensing.seats import Seat, SeatStatus
+from tierwise.licensing.seats import Seat
 from tierwise.licensing.subscriptions import Subscription
-from tierwise.licensing.timestamps import to_iso
 from tierwise.services import ports
 
 __all__ = [
@@ -49,9 +63,8 @@ class SqlAccounts(ports.AccountRepository):
         self._db = connection
 
     def add(self, account: Account) -> None:
-        row = account.as_dict() | {"created_at": account.created_at}
         try:
-            self._db.execute(insert(t.accounts), row)
+            self._db.execute(insert(t.accounts), account_row(account))
         except IntegrityError:
             raise Conflict(
                 f"an account with external id {account.external_id!r} exists", field="external_id"
@@ -62,7 +75,7 @@ class SqlAccounts(ports.AccountRepository):
             (t.accounts.c.id == reference) | (t.accounts.c.external_id == reference)
         )
         row = self._db.execute(query).mappings().first()
-        return _account(row) if row else None
+        return account_from_row(row) if row else None
 
     def list(self, *, limit: int = 100, offset: int = 0) -> list[Account]:
         query = (
@@ -71,80 +84,7 @@ class SqlAccounts(ports.AccountRepository):
             .limit(limit)
             .offset(offset)
         )
-        return [_account(row) for row in self._db.execute(query).mappings()]
-
-
-def _account(row: RowMapping) -> Account:
-    return Account.from_dict(dict(row) | {"created_at": to_iso(row["created_at"])})
-
-
-_SUBSCRIPTION_JSON = ("pending_change", "trial", "suspension", "revocation", "renewal")
-
-
-def _json_of(value: Any) -> Any:
-    return None if value is None else value.as_dict()
-
-
-def _subscription_row(subscription: Subscription) -> dict[str, Any]:
-    terms = subscription.terms
-    return {
-        "id": subscription.id,
-        "account_id": subscription.account_id,
-        "plan": terms.plan,
-        "interval": terms.interval.value,
-        "seats": terms.seats,
-        "add_ons": list(terms.add_ons),
-        "term_years": terms.term_years,
-        "currency": subscription.currency,
-        "status": subscription.status.value,
-        "period_start": subscription.period_start,
-        "period_end": subscription.period_end,
-        "billing_anchor_day": subscription.billing_anchor_day,
-        "term_start": subscription.term_start,
-        "term_end": subscription.term_end,
-        "catalog_version": subscription.catalog_version,
-        "created_at": subscription.created_at,
-        "auto_renew": subscription.auto_renew,
-        "settings": dict(subscription.settings),
-        **{name: _json_of(getattr(subscription, name)) for name in _SUBSCRIPTION_JSON},
-        "last_trial_at": subscription.last_trial_at,
-        "canceled_at": subscription.canceled_at,
-        "renewals": subscription.renewals,
-        "next_due_at": subscription.next_due_at,
-        "version": subscription.version,
-    }
-
-
-def _subscription(row: Mapping[Any, Any]) -> Subscription:
-    def iso(value: dt.datetime | None) -> str | None:
-        return to_iso(value) if value else None
-
-    return Subscription.from_snapshot(
-        {
-            **{name: row[name] for name in ("id", "account_id", "currency", "status")},
-            "terms": {
-                "plan": row["plan"],
-                "interval": row["interval"],
-                "seats": row["seats"],
-                "add_ons": row["add_ons"],
-                "term_years": row["term_years"],
-            },
-            **{
-                name: row[name].isoformat()
-                for name in ("period_start", "period_end", "term_start", "term_end")
-            },
-            "billing_anchor_day": row["billing_anchor_day"],
-            "catalog_version": row["catalog_version"],
-            "created_at": to_iso(row["created_at"]),
-            "auto_renew": row["auto_renew"],
-            "settings": row["settings"],
-            **{name: row[name] for name in _SUBSCRIPTION_JSON},
-            "last_trial_at": iso(row["last_trial_at"]),
-            "canceled_at": iso(row["canceled_at"]),
-            "renewals": row["renewals"],
-            "version": row["version"],
-        }
-    )
+        return [account_from_row(row) for row in self._db.execute(query).mappings()]
 
 
 # The hot path's statements: compiled once per dialect, run on the driver (driver_statements).
@@ -153,7 +93,7 @@ def _all_but(table: Any, *skipped: str) -> list[str]:
 
 
 _SUBSCRIPTION_COLUMNS = tuple(column.name for column in t.subscriptions.columns)
-_JSON_COLUMNS = frozenset({"add_ons", "settings", *_SUBSCRIPTION_JSON})
+_JSON_COLUMNS = frozenset({"add_ons", "settings", *SUBSCRIPTION_JSON_COLUMNS})
 
 
 @functools.lru_cache(maxsize=256)
@@ -220,7 +160,7 @@ class SqlSubscriptions(ports.SubscriptionRepository):
         self._loaded: dict[str, dict[str, Any]] = {}
 
     def add(self, subscription: Subscription) -> None:
-        row = _subscription_row(subscription)
+        row = subscription_row(subscription)
         self._db.execute(_INSERT_SUBSCRIPTION, row)
         self._loaded[subscription.id] = row
 
@@ -228,12 +168,12 @@ class SqlSubscriptions(ports.SubscriptionRepository):
         row = self._driver.first(_GET_SUBSCRIPTION, {"id": subscription_id})
         if row is None:
             return None
-        subscription = _subscription(row)
+        subscription = subscription_from_row(row)
         self._loaded[subscription.id] = row
         return subscription
 
     def save(self, subscription: Subscription) -> None:
-        row = _subscription_row(subscription)
+        row = subscription_row(subscription)
         loaded = self._loaded.get(subscription.id)
         statement = _save_subscription(_changed(loaded, row))
         parameters = row | {
@@ -253,7 +193,7 @@ class SqlSubscriptions(ports.SubscriptionRepository):
             .where(t.subscriptions.c.account_id == account_id)
             .order_by(t.subscriptions.c.id)
         )
-        return [_subscription(row) for row in self._db.execute(query).mappings()]
+        return [subscription_from_row(row) for row in self._db.execute(query).mappings()]
 
     def due(self, at: dt.datetime, *, limit: int = 500) -> list[str]:
         column = t.subscriptions.c.next_due_at
@@ -266,30 +206,6 @@ class SqlSubscriptions(ports.SubscriptionRepository):
         return list(self._db.execute(query).scalars())
 
 
-def _seat_row(seat: Seat) -> dict[str, Any]:
-    return {
-        "subscription_id": seat.subscription_id,
-        "user": seat.user,
-        "status": seat.status.value,
-        "assigned_at": seat.assigned_at,
-        "last_active_at": seat.last_active_at,
-        "noticed_at": seat.noticed_at,
-        "reclaimed_at": seat.reclaimed_at,
-    }
-
-
-def _seat(row: Mapping[Any, Any]) -> Seat:
-    return Seat(
-        subscription_id=row["subscription_id"],
-        user=row["user"],
-        status=SeatStatus(row["status"]),
-        assigned_at=row["assigned_at"],
-        last_active_at=row["last_active_at"],
-        noticed_at=row["noticed_at"],
-        reclaimed_at=row["reclaimed_at"],
-    )
-
-
 class SqlSeats(ports.SeatRepository):
     def __init__(self, connection: Connection) -> None:
         self._db = connection
@@ -300,17 +216,17 @@ class SqlSeats(ports.SeatRepository):
             t.seats.c.subscription_id == subscription_id, t.seats.c.user == user
         )
         row = self._db.execute(query).mappings().first()
-        return _seat(row) if row else None
+        return seat_from_row(row) if row else None
 
     def for_subscription(self, subscription_id: str) -> list[Seat]:
         rows = self._driver.rows(_SEATS_OF_SUBSCRIPTION, {"subscription_id": subscription_id})
-        return [_seat(row) for row in rows]
+        return [seat_from_row(row) for row in rows]
 
     def add(self, seat: Seat) -> None:
-        self._db.execute(insert(t.seats), _seat_row(seat))
+        self._db.execute(insert(t.seats), seat_row(seat))
 
     def save(self, seat: Seat) -> None:
-        row = _seat_row(seat)
+        row = seat_row(seat)
         row["key_subscription"], row["key_user"] = seat.subscription_id, seat.user
         self._db.execute(_SAVE_SEAT, row)
 
@@ -322,9 +238,8 @@ class SqlHistory(ports.HistoryRepository):
         self._by_key: dict[str, HistoryEntry] = {}
 
     def append(self, entry: HistoryEntry) -> None:
-        row = entry.as_dict() | {"at": entry.at}
         try:
-            self._driver.execute(_INSERT_HISTORY, row)
+            self._driver.execute(_INSERT_HISTORY, history_row(entry))
         except IntegrityError:
             raise ConcurrentChange(
                 f"version {entry.version} of {entry.subscription_id} is already recorded"
@@ -355,18 +270,7 @@ class SqlOutbox(ports.OutboxRepository):
         self._driver = DriverCursor(connection)
 
     def add(self, event: DomainEvent, *, version: int | None) -> None:
-        self._driver.execute(
-            _INSERT_OUTBOX,
-            {
-                "event_type": event.type.value,
-                "subscription_id": event.subscription_id,
-                "account_id": event.account_id,
-                "version": version,
-                "occurred_at": event.at,
-                "payload": event.as_dict(),
-                "delivered_at": None,
-            },
-        )
+        self._driver.execute(_INSERT_OUTBOX, outbox_row(event, version))
 
     def pending(self, *, limit: int = 100) -> list[ports.OutboxMessage]:
         query = (
@@ -422,42 +326,13 @@ class SqlGrants(ports.GrantRepository):
         self._db = connection
 
     def add_grant(self, account_id: str, grant: Grant) -> int:
-        return self._insert(
-            account_id, "grant", grant.feature, grant.value, grant.starts, grant.ends, grant.reason
-        )
+        return self._insert(entitlement_row(account_id, "grant", grant))
 
     def add_override(self, account_id: str, override: Override) -> int:
-        return self._insert(
-            account_id,
-            "override",
-            override.feature,
-            override.value,
-            override.starts,
-            override.ends,
-            override.reason,
-        )
+        return self._insert(entitlement_row(account_id, "override", override))
 
-    def _insert(
-        self,
-        account_id: str,
-        kind: str,
-        feature: str,
-        value: object,
-        starts: dt.datetime | None,
-        ends: dt.datetime | None,
-        reason: str,
-    ) -> int:
-        result = self._db.execute(
-            insert(t.entitlement_grants).values(
-                account_id=account_id,
-                kind=kind,
-                feature=feature,
-                value=value,
-                starts=starts,
-                ends=ends,
-                reason=reason,
-            )
-        )
+    def _insert(self, row: dict[str, Any]) -> int:
+        result = self._db.execute(insert(t.entitlement_grants).values(**row))
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])
@@ -474,16 +349,10 @@ class SqlGrants(ports.GrantRepository):
         return list(self._db.execute(query).mappings())
 
     def grants(self, account_id: str) -> list[Grant]:
-        return [
-            Grant(r["feature"], r["value"], r["starts"], r["ends"], r["reason"], id=r["id"])
-            for r in self._rows(account_id, "grant")
-        ]
+        return [grant_from_row(r) for r in self._rows(account_id, "grant")]
 
     def overrides(self, account_id: str) -> list[Override]:
-        return [
-            Override(r["feature"], r["value"], r["reason"], r["starts"], r["ends"], id=r["id"])
-            for r in self._rows(account_id, "override")
-        ]
+        return [override_from_row(r) for r in self._rows(account_id, "override")]
 
     def end(self, account_id: str, entry_id: int, at: dt.datetime) -> None:
         table = t.entitlement_grants
@@ -498,15 +367,7 @@ class SqlSignals(ports.SignalRepository):
         self._db = connection
 
     def record(self, signal: ports.SignalRecord) -> None:
-        self._db.execute(
-            insert(t.signals).values(
-                account_id=signal.account_id,
-                feature=signal.feature,
-                kind=signal.kind,
-                at=signal.at,
-                details=signal.details,
-            )
-        )
+        self._db.execute(insert(t.signals).values(**signal_row(signal)))
 
     def for_account(self, account_id: str, *, limit: int = 100) -> list[ports.SignalRecord]:
         query = (
