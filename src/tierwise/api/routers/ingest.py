@@ -17,9 +17,11 @@ crash of the server — counts every event once.
 from __future__ import annotations
 
 import base64
+import gc
 import gzip
 import zlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote
 
@@ -99,6 +101,28 @@ def _json(body: bytes) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError as error:
         raise InvalidEvent(f"the body is not valid JSON: {error}", field="body") from None
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Hold off CPython's cycle collector while a batch is decoded and read into columns.
+
+    Decoding 1,000 events creates some 3,000 dicts and lists that live until the columns are
+    built and hold no reference cycles; each 700 new containers start a young-generation
+    collection that walks them, and the survivors pushed to the old generation trigger, every
+    few dozen batches, a full collection of the whole heap (some 250,000 objects of the app:
+    ~140 ms of CPU at once). Paused here, those containers are freed before the collector runs
+    again (freeing one lowers the count that triggers it), so it has nothing to walk. Runs on
+    the event loop's thread, between two awaits; a collector already disabled stays so.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _one(event: UsageEvent) -> EventColumns:
@@ -192,7 +216,8 @@ async def post_events(
     elif media == CLOUDEVENT:
         events = _one(parse_cloudevent(_json(body), received_at=received))
     elif media == CLOUDEVENTS_BATCH:
-        events = cloudevents_columns(_json(body), received_at=received)
+        with _no_cycle_collection():
+            events = cloudevents_columns(_json(body), received_at=received)
     else:
         raise ApiProblem(
             415,
@@ -239,12 +264,13 @@ def _segment_route(call: str) -> Callable[..., Coroutine[Any, Any, SegmentOut]]:
     async def segment_call(
         request: Request, key: WriteKey, runtime: Runtime, ingestion: IngestionDep
     ) -> SegmentOut:
-        payload = _json(await _body(request))
+        body = await _body(request)
         received = runtime.clock()
         if call == "batch":
-            events = segment_columns(payload, received_at=received)
+            with _no_cycle_collection():
+                events = segment_columns(_json(body), received_at=received)
         else:
-            events = _one(parse_segment_call(payload, call=call, received_at=received))
+            events = _one(parse_segment_call(_json(body), call=call, received_at=received))
         if len(events):
             await ingestion.accept(events)
         return SegmentOut()
