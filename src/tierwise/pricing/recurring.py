@@ -13,18 +13,20 @@ adds up exactly::
 Percent discounts apply to the item's price for the interval (after the prepay saving) and add
 up; together they never take an item below zero. A configuration that names a **bundle** must hold
 its parts (the bundle's plan and every one of its add-ons); those parts earn the bundle's
-``discount_percent`` as one more line of the waterfall, the other add-ons pay their own price. The
+``discount_percent`` as one more line of the waterfall, the other add-ons pay their own price. A
+bundle with its own ``prices`` is one item (``bundle:<key>``) at that price per unit of its plan's
+basis, its waterfall starting from its parts billed monthly so the saving shows as ``bundle``. The
 configuration's amounts are the sums of its items'. Results are cached per catalog version.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Final
 
-from tierwise.catalog.model import BillingInterval, CatalogVersion, PriceBasis, Pricing
+from tierwise.catalog.model import BillingInterval, Bundle, CatalogVersion, PriceBasis, Pricing
 from tierwise.errors import (
     AddOnNotAvailable,
     CurrencyNotPriced,
@@ -36,6 +38,7 @@ from tierwise.errors import (
 from tierwise.money import Money, minor_units
 from tierwise.pricing.discounts import (
     ANNUAL_PREPAY,
+    BUNDLE,
     QUARTERLY_PREPAY,
     AppliedDiscount,
     DiscountRate,
@@ -57,6 +60,7 @@ __all__ = [
 _HUNDRED: Final = Decimal(100)
 _PERCENT_PLACES: Final = Decimal("0.01")
 _ZERO: Final = Decimal(0)
+_PREPAY_POLICIES: Final = frozenset({ANNUAL_PREPAY, QUARTERLY_PREPAY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +244,13 @@ def _applied(
             applied.append(
                 AppliedDiscount(policy, reason, percent, Money(totals[policy], currency))
             )
+    own = next((item for item in items if item.key.startswith("bundle:")), None)
+    if own is not None and BUNDLE in totals and configuration.bundle is not None:
+        saving = totals[BUNDLE]
+        percent = (saving * _HUNDRED / (own.base + saving)).quantize(_PERCENT_PLACES, ROUND_HALF_UP)
+        name = version.bundles[configuration.bundle].name
+        reason = f"The {name} bundle's own price is {percent}% below its parts bought one by one"
+        applied.append(AppliedDiscount(BUNDLE, reason, percent, Money(saving, currency)))
     for rate in rates:
         if rate.policy in totals:
             total = Money(totals[rate.policy], currency)
@@ -247,28 +258,19 @@ def _applied(
     return tuple(applied)
 
 
-def _bundle_rates(
+def _bundle_of(
     version: CatalogVersion, configuration: Configuration, prefix: str
-) -> tuple[DiscountRate, ...]:
-    """The bundle discount the configuration earns (none without a bundle).
-
-    The bundle must exist, state a ``discount_percent`` (a bundle with its own ``prices`` is not
-    priced by quotes) and be whole: its plan, and each of its add-ons among the configuration's.
-    """
+) -> tuple[str, Bundle] | None:
+    """The configuration's bundle (none without one), checked: it exists and is whole (its plan,
+    and each of its add-ons among the configuration's)."""
     key = configuration.bundle
     if key is None:
-        return ()
+        return None
     field = f"{prefix}bundle"
     bundle = version.bundles.get(key)
     if bundle is None:
         known = ", ".join(version.bundles) or "none"
         raise InvalidInput(f"unknown bundle {key!r} (bundles: {known})", field=field)
-    if bundle.discount_percent is None:
-        raise InvalidInput(
-            f"bundle {key} is priced by its own prices, not a discount off its parts; quotes "
-            "price bundles by discount_percent only",
-            field=field,
-        )
     missing = [name for name in bundle.add_ons if name not in configuration.add_ons]
     if configuration.plan != bundle.plan or missing:
         parts = ", ".join((bundle.plan, *bundle.add_ons))
@@ -277,8 +279,86 @@ def _bundle_rates(
             f"{configuration.plan} and add-ons {', '.join(configuration.add_ons) or 'none'}",
             field=field,
         )
+    return key, bundle
+
+
+def _bundle_rates(found: tuple[str, Bundle] | None) -> tuple[DiscountRate, ...]:
+    """The percent discount of a bundle priced by ``discount_percent`` (none otherwise)."""
+    if found is None:
+        return ()
+    key, bundle = found
+    if bundle.discount_percent is None:
+        return ()
     rate = bundle_discount(key, bundle.name, bundle.discount_percent, bundle.plan, bundle.add_ons)
     return () if rate is None else (rate,)
+
+
+def _own_priced_bundle(
+    found: tuple[str, Bundle],
+    version: CatalogVersion,
+    configuration: Configuration,
+    currency: str,
+    rates: tuple[DiscountRate, ...],
+    prepay: Decimal | None,
+    quantum: Decimal,
+    seats_field: str,
+) -> ItemPrice:
+    """One item for a bundle with its own ``prices``: its plan and add-ons at the bundle's price.
+
+    The waterfall starts from its parts billed monthly, so what the bundle saves is shown: the
+    parts' prepay saving, then ``bundle`` = the parts' price for the interval − the bundle's
+    price (when the bundle costs less), then the percent discounts on the bundle's price.
+    """
+    key, bundle = found
+    plan = version.plans[bundle.plan]
+    parts = [
+        _price_item(
+            f"plan:{bundle.plan}",
+            plan.name,
+            plan.pricing,
+            configuration,
+            currency,
+            (),
+            prepay,
+            quantum,
+        )
+    ]
+    for name in bundle.add_ons:
+        add_on = version.add_ons[name]
+        check_seats(add_on.pricing, configuration.seats, name=add_on.name, field=seats_field)
+        part = _price_item(
+            f"add_on:{name}",
+            add_on.name,
+            add_on.pricing,
+            configuration,
+            currency,
+            (),
+            prepay,
+            quantum,
+        )
+        parts.append(part)
+    pricing = Pricing(
+        basis=plan.pricing.basis,
+        intervals=plan.pricing.intervals,
+        prices=bundle.prices,
+        minimum_seats=plan.pricing.minimum_seats,
+        maximum_seats=plan.pricing.maximum_seats,
+    )
+    own = _price_item(
+        f"bundle:{key}", bundle.name, pricing, configuration, currency, rates, prepay, quantum
+    )
+    parts_before = sum((part.before_discounts for part in parts), _ZERO)
+    parts_base = sum((part.base for part in parts), _ZERO)
+    saving = parts_base - own.base
+    if saving <= 0:  # no cheaper than its parts: its own price, nothing to show as a saving
+        return own
+    prepaid = parts_before - parts_base
+    waterfall = [(p, amount) for p, amount in own.discounts if p not in _PREPAY_POLICIES]
+    waterfall.insert(0, (BUNDLE, saving))
+    if prepaid > 0:
+        yearly = configuration.interval is BillingInterval.YEAR
+        waterfall.insert(0, (ANNUAL_PREPAY if yearly else QUARTERLY_PREPAY, prepaid))
+    return replace(own, before_discounts=parts_before, discounts=tuple(waterfall))
 
 
 def _dedupe(keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -304,7 +384,8 @@ def _priced(
     seats_field = f"{prefix}seats"
     check_seats(plan.pricing, configuration.seats, name=plan.name, field=seats_field)
     policy = version.discounts
-    rates = _bundle_rates(version, configuration, prefix) + discount_rates(
+    found = _bundle_of(version, configuration, prefix)
+    rates = _bundle_rates(found) + discount_rates(
         policy,
         term_years=configuration.term_years,
         seats=configuration.seats,
@@ -312,22 +393,35 @@ def _priced(
     )
     quantum = _quantum(currency)
     prepay = policy.annual_prepay_percent
-    items = [
-        _price_item(
-            f"plan:{configuration.plan}",
-            plan.name,
-            plan.pricing,
-            configuration,
-            currency,
-            rates,
-            prepay,
-            quantum,
+    own_priced = found is not None and found[1].prices is not None
+    list_total: Decimal | None
+    if found is not None and own_priced:
+        own = _own_priced_bundle(
+            found, version, configuration, currency, rates, prepay, quantum, seats_field
         )
-    ]
-    list_total: Decimal | None = list_price(plan.pricing, currency, configuration.seats)
+        items = [own]
+        list_total = None  # the anchor of a bundle is its parts billed monthly
+        in_bundle = set(found[1].add_ons)
+    else:
+        items = [
+            _price_item(
+                f"plan:{configuration.plan}",
+                plan.name,
+                plan.pricing,
+                configuration,
+                currency,
+                rates,
+                prepay,
+                quantum,
+            )
+        ]
+        list_total = list_price(plan.pricing, currency, configuration.seats)
+        in_bundle = set()
     monthly_fallback = [items[0]] if list_total is None else []
     included = []
     for key in _dedupe(configuration.add_ons):
+        if key in in_bundle:
+            continue
         add_on = version.add_ons.get(key)
         if add_on is None:
             known = ", ".join(version.add_ons) or "none"

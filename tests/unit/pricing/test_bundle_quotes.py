@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from tierwise.adapters.catalog_files import load_catalog_path
-from tierwise.catalog.model import BillingInterval, CatalogVersion
+from tierwise.catalog.model import (
+    BillingInterval,
+    Bundle,
+    BundleAudience,
+    CatalogVersion,
+    IntervalPrices,
+)
 from tierwise.errors import InvalidInput
 from tierwise.money import Money
 from tierwise.pricing.discounts import ANNUAL_PREPAY, BUNDLE, TERM_YEARS
@@ -160,6 +166,82 @@ def test_dropping_a_part_ends_the_bundle_and_its_discount(version: CatalogVersio
     assert (quote.due_now, quote.credit_balance) == (usd("0"), usd("37.19"))
     assert quote.discounts == ()
     assert quote.subscription_after.bundle is None
+
+
+def _with_support_team(version: CatalogVersion) -> CatalogVersion:
+    """The example version plus a bundle with its own price: Team + priority support at $20 a
+    seat a month, $200 a seat a year (USD only, enough for these quotes)."""
+    support_team = Bundle(
+        name="Support team",
+        outcome="A team plan with a specialist on call.",
+        audience=BundleAudience(roles=("project_manager",)),
+        plan="team",
+        add_ons=("priority_support",),
+        prices={"USD": IntervalPrices(month=Decimal(20), year=Decimal(200))},
+    )
+    return version.model_copy(update={"bundles": {**version.bundles, "support_team": support_team}})
+
+
+def test_a_bundle_with_its_own_price_is_one_item_and_shows_what_it_saves(
+    version: CatalogVersion,
+) -> None:
+    # given Team × 5 + the automation pack, monthly; at Mar 15 the support team bundle
+    own = _with_support_team(version)
+    current = CurrentSubscription(
+        "team", MONTH, "USD", dt.date(2026, 3, 1), seats=5, add_ons=("automation_pack",)
+    )
+    quote = quote_change(own, current, ProposedChange(to_bundle="support_team"), MID_MARCH)
+    # the bundle is one item, 5 × 20 = 100.00 a month, for Team 60.00 + support 99.00 = 159.00;
+    # the pack (outside the bundle) keeps its price and gets no line
+    # credit Team 60 × 17/31 = 32.903 -> −32.90; charge 100 × 17/31 = 54.839 -> 54.84
+    assert lines(quote) == [
+        (LineKind.CREDIT, "plan:team", usd("-32.90")),
+        (LineKind.CHARGE, "bundle:support_team", usd("54.84")),
+    ]
+    assert quote.lines[1].description.startswith("Support team × 5 seats, ")
+    assert quote.due_now == usd("21.94")  # 54.84 − 32.90
+    # saving 159.00 − 100.00 = 59.00 = 37.11 % of 159.00
+    (discount,) = quote.discounts
+    assert (discount.policy, discount.percent, discount.amount) == (
+        BUNDLE,
+        Decimal("37.11"),
+        usd("59.00"),
+    )
+    assert discount.reason.startswith("The Support team bundle's own price is 37.11% below")
+    # a month: 100.00 + 49.00 = 149.00, before the bundle 159.00 + 49.00 = 208.00
+    assert (quote.recurring.per_period, quote.recurring.before_discounts) == (
+        usd("149.00"),
+        usd("208.00"),
+    )
+    assert quote.subscription_after.bundle == "support_team"
+
+
+def test_an_own_priced_bundle_billed_yearly_on_a_term(version: CatalogVersion) -> None:
+    # given Team × 5 yearly from Mar 1 2026; at Mar 15 (351 of 365 days left) the support team
+    # bundle on a 2-year term (6 % off)
+    own = _with_support_team(version)
+    current = CurrentSubscription("team", YEAR, "USD", dt.date(2026, 3, 1), seats=5)
+    change = ProposedChange(to_bundle="support_team", term_years=2)
+    quote = quote_change(own, current, change, MID_MARCH)
+    # parts: 12 monthly payments 12 × (60 + 99) = 1,908.00; their yearly prices 600 + 990 =
+    # 1,590.00 (prepay saving 318.00 = 16.67 %); the bundle 5 × 200 = 1,000.00 (saves 590.00 =
+    # 37.11 % of 1,590); the term takes 6 % of 1,000.00 = 60.00; a year costs 940.00
+    by_policy = {d.policy: (d.percent, d.amount) for d in quote.discounts}
+    assert by_policy == {
+        ANNUAL_PREPAY: (Decimal("16.67"), usd("318.00")),
+        BUNDLE: (Decimal("37.11"), usd("590.00")),
+        TERM_YEARS: (Decimal(6), usd("60.00")),
+    }
+    assert [d.policy for d in quote.discounts] == [ANNUAL_PREPAY, BUNDLE, TERM_YEARS]
+    assert quote.recurring.per_period == usd("940.00")
+    assert quote.recurring.before_discounts == usd("1908.00")
+    # credit 600 × 351/365 = 576.986 -> −576.99; charge 940 × 351/365 = 903.945 -> 903.95
+    assert lines(quote) == [
+        (LineKind.CREDIT, "plan:team", usd("-576.99")),
+        (LineKind.CHARGE, "bundle:support_team", usd("903.95")),
+    ]
+    # only the term counts towards approval
+    assert quote.combined_discount_percent == Decimal(6)
 
 
 @pytest.mark.parametrize(
