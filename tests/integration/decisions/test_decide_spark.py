@@ -14,7 +14,7 @@ import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import typer
@@ -22,22 +22,28 @@ from typer.testing import CliRunner
 
 from tests.integration.spark_support import SPARK_WARNINGS, require_spark
 from tierwise import bootstrap
-from tierwise.adapters.analytics.engine import spark_session
+from tierwise.adapters.analytics.engine import event_store_events, spark_session
+from tierwise.adapters.analytics.event_tables import open_event_table, parse_event_table
+from tierwise.adapters.event_store import EventStore
 from tierwise.catalog.versions import Catalog
 from tierwise.cli.decide import decide
 from tierwise.config import Settings
 from tierwise.demo.build import BuiltCompany
+from tierwise.errors import InvalidInput
 
 from .conftest import AS_OF, PLAYBOOK, ROOT
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 pytestmark = SPARK_WARNINGS
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[None]:
+def spark() -> Iterator[SparkSession]:
     require_spark()
     session = spark_session(master="local[2]", shuffle_partitions=2)
-    yield
+    yield session
     session.stop()
 
 
@@ -68,7 +74,7 @@ def _explained(catalog: Catalog, data_dir: Path, accounts: list[str]) -> dict[st
 
 
 def test_decide_on_spark_gives_duckdbs_decisions(
-    spark: None,
+    spark: SparkSession,
     catalog: Catalog,
     company: tuple[Path, BuiltCompany],
     tmp_path: Path,
@@ -94,3 +100,40 @@ def test_decide_on_spark_gives_duckdbs_decisions(
     different = [a for a in accounts if from_spark[a] != from_duckdb[a]]
     assert different == []
     assert any(decision["chosen"] for decision in from_duckdb.values())
+
+
+def _by_type(table: Any) -> dict[str, int]:
+    counted = table.group_by("type").aggregate(n=table.count()).to_pyarrow().to_pylist()
+    return {row["type"]: row["n"] for row in counted}
+
+
+def test_a_spark_catalog_table_is_read_through_the_mapping(
+    spark: SparkSession, company: tuple[Path, BuiltCompany], tmp_path: Path
+) -> None:
+    # given: the company's events as a view of the Spark catalog, under the warehouse's names
+    import ibis
+
+    data_dir, _ = company
+    with EventStore.open(data_dir, read_only=True) as store:
+        store.export_parquet(tmp_path / "export")
+    spark.read.parquet(str(tmp_path / "export")).selectExpr(
+        "account AS org_id",
+        "subject AS user_key",
+        "type AS event_name",
+        "time AS occurred_at",
+        "properties AS payload",
+    ).createOrReplaceTempView("product_events")
+    mapping = "account=org_id,subject=user_key,type=event_name,time=occurred_at,properties=payload"
+    table = parse_event_table("product_events", mapping)
+    absent = parse_event_table("lake.nothing_here", mapping)
+    assert table is not None
+    assert absent is not None
+    # when
+    events = open_event_table(table, "pyspark", lambda: ibis.pyspark.connect(spark))
+    # then: our columns, and the event store's events type for type
+    assert events.engine == "pyspark"
+    assert events.table.columns == ("account", "subject", "type", "time", "properties")
+    from_store = event_store_events(data_dir / "events.duckdb")
+    assert _by_type(events.table) == _by_type(from_store.table)
+    with pytest.raises(InvalidInput, match=r"no events table 'lake\.nothing_here'"):
+        open_event_table(absent, "pyspark", lambda: ibis.pyspark.connect(spark))
