@@ -33,11 +33,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from tierwise.catalog.model import CatalogVersion
 from tierwise.money import Money
 from tierwise.offers.expression_evaluation import show_value
-from tierwise.offers.playbook import Channel, TargetKind, Valuation, ValuationBasis
+from tierwise.offers.playbook import (
+    Channel,
+    RiskAssumption,
+    TargetKind,
+    Valuation,
+    ValuationBasis,
+)
+from tierwise.pricing.pricebook import PriceBook, price_book
 from tierwise.pricing.quotes import CurrentSubscription, ProposedChange, configurations
 from tierwise.pricing.recurring import Configuration, RecurringPrice, recurring_price_of
 
@@ -54,6 +62,50 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class RevenueValue:
+    """A change's value for ranking, with the numbers that make it (see the module docstring).
+
+    ``months``, ``horizon``, ``expected`` and ``risk`` are ``None`` on the run-rate basis;
+    :attr:`reasons` words the numbers (only when asked: most candidates are never shown).
+    """
+
+    run_rate_before: Money
+    run_rate_after: Money
+    value: Money
+    months: tuple[int, int] | None = None
+    horizon: int | None = None
+    expected: tuple[Money, Money] | None = None
+    risk: RiskAssumption | None = None
+
+    @property
+    def annual_delta(self) -> Money:
+        return self.run_rate_after - self.run_rate_before
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """How the value was reached, with its numbers, for the decision's reasons."""
+        currency = self.value.currency
+        rates = (
+            f"run rate {self.run_rate_before.to_str()} → {self.run_rate_after.to_str()} "
+            f"{currency} a year"
+        )
+        if self.months is None or self.horizon is None or self.expected is None or not self.risk:
+            return (f"value = annual delta {self.value.to_str()} ({rates})",)
+        (now, then), (before, after) = self.months, self.expected
+        kept = Decimal(1) - self.risk.value
+        return (
+            rates,
+            f"under contract {now} → {then} months; horizon {self.horizon} months; revenue not "
+            f"under contract counts at {show_value(kept)} ({show_value(self.risk.value)} at "
+            f"risk: {self.risk.source})",
+            f"expected revenue over {self.horizon} months {before.to_str()} → {after.to_str()} "
+            f"{currency}",
+            f"value = ({after.to_str()} − {before.to_str()}) × 12 / {self.horizon} = "
+            f"{self.value.to_str()} {currency} a year",
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """An offer that passed its trigger, eligibility and cadence, ready to be ranked."""
 
@@ -63,14 +115,17 @@ class Candidate:
     prior: Decimal
     annual_delta: Money
     channels: tuple[Channel, ...]
-    value: Money | None = None
-    """The value ranked (see the module docstring); the annual delta when not given."""
-    valuation: tuple[str, ...] = ()
-    """How the value was reached, with its numbers, for the decision's reasons."""
+    worth: RevenueValue | None = None
+    """The value ranked and how it was reached; the annual delta alone when not given."""
 
     @property
     def ranked_value(self) -> Money:
-        return self.annual_delta if self.value is None else self.value
+        return self.annual_delta if self.worth is None else self.worth.value
+
+    @property
+    def valuation(self) -> tuple[str, ...]:
+        """How the ranked value was reached, with its numbers."""
+        return () if self.worth is None else self.worth.reasons
 
     @property
     def expected_value(self) -> Money:
@@ -90,23 +145,33 @@ def committed_months(configuration: Configuration) -> int:
     return configuration.interval.months
 
 
-@dataclass(frozen=True, slots=True)
-class RevenueValue:
-    """A change's value for ranking, with the numbers that make it (see the module docstring)."""
-
-    run_rate_before: Money
-    run_rate_after: Money
-    value: Money
-    reasons: tuple[str, ...]
-
-    @property
-    def annual_delta(self) -> Money:
-        return self.run_rate_after - self.run_rate_before
-
-
 def _expected(run_rate: Money, months: int, horizon: int, kept: Decimal) -> Money:
     months_counted = Decimal(months) + kept * (horizon - months)
     return Money(run_rate.amount * months_counted / 12, run_rate.currency)
+
+
+@lru_cache(maxsize=16384)
+def _valued(
+    book: PriceBook,
+    before: Configuration,
+    after: Configuration,
+    currency: str,
+    valuation: Valuation,
+) -> RevenueValue:
+    """The value of one configuration pair (pure; cached: accounts share configurations)."""
+    version = book.version
+    now = annual_run_rate(recurring_price_of(version, before, currency))
+    then = annual_run_rate(recurring_price_of(version, after, currency, prefix="to_"))
+    risk = valuation.uncommitted_at_risk
+    if valuation.basis is ValuationBasis.RUN_RATE or risk is None:
+        return RevenueValue(now, then, then - now)
+    months = (committed_months(before), committed_months(after))
+    horizon = max(12, *months)
+    kept = Decimal(1) - risk.value
+    expected = (_expected(now, months[0], horizon, kept), _expected(then, months[1], horizon, kept))
+    # H is 12 × whole years (M is 1, 3, 12 or 12 × term years), so × 12 / H divides by the years
+    value = Money((expected[1] - expected[0]).amount / (horizon // 12), currency).rounded()
+    return RevenueValue(now, then, value, months, horizon, expected, risk)
 
 
 def revenue_value(
@@ -117,32 +182,7 @@ def revenue_value(
 ) -> RevenueValue:
     """The value ranking multiplies by the prior, priced by the quote engine (module docstring)."""
     before, after = configurations(version, subscription, change)
-    currency = subscription.currency
-    now = annual_run_rate(recurring_price_of(version, before, currency))
-    then = annual_run_rate(recurring_price_of(version, after, currency, prefix="to_"))
-    rates = f"run rate {now.to_str()} → {then.to_str()} {currency} a year"
-    risk = valuation.uncommitted_at_risk
-    if valuation.basis is ValuationBasis.RUN_RATE or risk is None:
-        delta = then - now
-        return RevenueValue(now, then, delta, (f"value = annual delta {delta.to_str()} ({rates})",))
-    months_now, months_then = committed_months(before), committed_months(after)
-    horizon = max(12, months_now, months_then)
-    kept = Decimal(1) - risk.value
-    expected_now = _expected(now, months_now, horizon, kept)
-    expected_then = _expected(then, months_then, horizon, kept)
-    # H is 12 × whole years (M is 1, 3, 12 or 12 × term years), so × 12 / H divides by the years
-    value = Money((expected_then - expected_now).amount / (horizon // 12), currency).rounded()
-    reasons = (
-        rates,
-        f"under contract {months_now} → {months_then} months; horizon {horizon} months; "
-        f"revenue not under contract counts at {show_value(kept)} "
-        f"({show_value(risk.value)} at risk: {risk.source})",
-        f"expected revenue over {horizon} months {expected_now.to_str()} → "
-        f"{expected_then.to_str()} {currency}",
-        f"value = ({expected_then.to_str()} − {expected_now.to_str()}) × 12 / {horizon} = "
-        f"{value.to_str()} {currency} a year",
-    )
-    return RevenueValue(now, then, value, reasons)
+    return _valued(price_book(version), before, after, subscription.currency, valuation)
 
 
 def annual_revenue_delta(

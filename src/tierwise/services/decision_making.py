@@ -187,8 +187,7 @@ def _consider(
         prior=rules.playbook.prior(key),
         annual_delta=worth.annual_delta,
         channels=channels,
-        value=worth.value,
-        valuation=worth.reasons,
+        worth=worth,
     )
     if not channels:
         return _Considered(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,32 @@ def test_condition_names_cover_triggers_near_misses_and_the_save_play(
     assert trigger_name("business_for_sso") in names
     assert near_miss_name("business_for_sso") in names
     assert trigger_name("enterprise_rollout_draft") not in names  # a draft is never decided
+
+
+def test_offers_show_how_their_value_was_reached_and_free_teams_get_team(
+    decisions: Decisions, company: tuple[Path, BuiltCompany]
+) -> None:
+    # when
+    _, built = company
+    run = decisions.decide(AS_OF, started_at=NOW)
+    stories = {c.external_id: c.archetype for c in built.company.customers}
+    offered_team: list[str] = []
+    for decision in run.decisions:
+        for item in _chosen(decision).values():
+            if "save_play" in item:
+                continue
+            # then the expected value is the prior times the stated value, and the last reason
+            # line ends in that value
+            value, shown = Decimal(item["revenue_value"]), Decimal(item["expected_value"])
+            assert (Decimal(item["prior"]) * value).quantize(shown, ROUND_HALF_UP) == shown
+            last = item["valuation"][-1]
+            assert last.endswith(f"{item['revenue_value']} {item['currency']} a year")
+            if item["offer"] == "team_for_free_limits":
+                assert decision["plan"] == "free"
+                offered_team.append(str(decision["external_id"]))
+    # and the Free -> Team offer goes to the free workspaces that outgrew Free
+    assert offered_team
+    assert {stories[key] for key in offered_team} <= {
+        Archetype.FREE_GROWING,
+        Archetype.METERED_POWER,
+    }

@@ -20,7 +20,13 @@ from tierwise.adapters.catalog_files import load_catalog_path
 from tierwise.catalog.model import BillingInterval, CatalogVersion, ChangeTiming
 from tierwise.money import Money
 from tierwise.offers.playbook import PlanTarget, RiskAssumption, Valuation, ValuationBasis
-from tierwise.offers.ranking import Candidate, committed_months, rank, revenue_value
+from tierwise.offers.ranking import (
+    Candidate,
+    RevenueValue,
+    committed_months,
+    rank,
+    revenue_value,
+)
 from tierwise.offers.targets import proposed_change
 from tierwise.pricing.quotes import CurrentSubscription, LineKind, ProposedChange, quote_change
 from tierwise.pricing.recurring import Configuration
@@ -96,8 +102,8 @@ def test_an_upgrade_without_a_commitment_counts_its_uncommitted_months_at_risk(
 def test_commitments_no_longer_rank_last_behind_a_cheaper_add_on() -> None:
     # given the values above with their priors: yearly billing 0.10 × 108.00 = 10.80 against an
     # add-on worth 0.09 × 100.00 = 9.00; on the run-rate basis yearly was 0.10 × −288 = −28.80
-    yearly = Candidate("yearly", "annual_interval", 5, Decimal("0.10"), usd("-288"), (),
-                       value=usd("108.00"))  # fmt: skip
+    worth = RevenueValue(usd("1728.00"), usd("1440.00"), usd("108.00"))
+    yearly = Candidate("yearly", "annual_interval", 5, Decimal("0.10"), usd("-288"), (), worth)
     add_on = Candidate("add_on", "add_on", 5, Decimal("0.09"), usd("100.00"), ())
     assert yearly.expected_value == usd("10.80")
     assert [c.offer for c in rank([add_on, yearly])] == ["yearly", "add_on"]
