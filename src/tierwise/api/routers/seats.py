@@ -8,15 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
-from tierwise.api.deps import (
-    AdminKey,
-    IdempotencyKey,
-    ReaderKey,
-    Runtime,
-    actor_of,
-    visible_subscription,
-)
-from tierwise.api.routers.subscriptions import commit
+from tierwise.api.deps import AdminKey, IdempotencyKey, ReaderKey, Runtime, visible_subscription
+from tierwise.api.routers.subscription_commands import CommandRequest, SeatChange
 from tierwise.api.schemas import ReceiptOut, SeatOut
 from tierwise.services import commands as c
 
@@ -61,24 +54,9 @@ def list_seats(subscription_id: str, key: ReaderKey, runtime: Runtime) -> list[S
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut)
-def assign_seat(
-    subscription_id: str,
-    body: SeatAssignment,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-) -> ReceiptOut:
+def assign_seat(body: SeatAssignment, request: SeatChange) -> ReceiptOut:
     """Give a user a seat (admin); refused when every seat is taken."""
-    command = c.AssignSeat(
-        at=runtime.clock(),
-        actor=actor_of(key),
-        reason=body.reason,
-        idempotency_key=idempotency_key,
-        subscription_id=subscription_id,
-        user=body.user,
-    )
-    return commit(runtime, key, command, response)
+    return request.submit(c.AssignSeat, reason=body.reason, user=body.user)
 
 
 @router.delete("/{user}", response_model=ReceiptOut)
@@ -91,14 +69,8 @@ def unassign_seat(
     idempotency_key: IdempotencyKey = None,
 ) -> ReceiptOut:
     """Free a user's seat (admin)."""
-    command = c.UnassignSeat(
-        at=runtime.clock(),
-        actor=actor_of(key),
-        idempotency_key=idempotency_key,
-        subscription_id=subscription_id,
-        user=user,
-    )
-    return commit(runtime, key, command, response)
+    request = CommandRequest(subscription_id, key, runtime, response, idempotency_key)
+    return request.submit(c.UnassignSeat, user=user)
 
 
 @router.post("/{user}/activity", response_model=ReceiptOut)
@@ -106,10 +78,8 @@ def record_activity(
     subscription_id: str, user: _User, key: AdminKey, runtime: Runtime, response: Response
 ) -> ReceiptOut:
     """Note that the user was active now (admin); keeps the seat from turning dormant."""
-    command = c.RecordSeatActivity(
-        at=runtime.clock(), actor=actor_of(key), subscription_id=subscription_id, user=user
-    )
-    return commit(runtime, key, command, response)
+    request = CommandRequest(subscription_id, key, runtime, response)
+    return request.submit(c.RecordSeatActivity, user=user)
 
 
 @router.get("/dormant", response_model=list[DormantSeatOut])
@@ -127,42 +97,18 @@ def dormant_seats(
 
 @router.post("/notices", response_model=ReceiptOut)
 def notice_dormant_seats(
-    subscription_id: str,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    body: Annotated[Notice | None, Body()] = None,
-    idempotency_key: IdempotencyKey = None,
+    request: SeatChange, body: Annotated[Notice | None, Body()] = None
 ) -> ReceiptOut:
     """Step 2 (admin): send the reclaim notice to every dormant seat."""
-    command = c.NoticeDormantSeats(
-        at=runtime.clock(),
-        actor=actor_of(key),
-        idempotency_key=idempotency_key,
-        subscription_id=subscription_id,
-        days=body.days if body else None,
-    )
-    return commit(runtime, key, command, response)
+    return request.submit(c.NoticeDormantSeats, days=body.days if body else None)
 
 
 @router.post("/reclaim", response_model=ReceiptOut)
 def reclaim_seats(
-    subscription_id: str,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    body: Annotated[Reclaim | None, Body()] = None,
-    idempotency_key: IdempotencyKey = None,
+    request: SeatChange, body: Annotated[Reclaim | None, Body()] = None
 ) -> ReceiptOut:
     """Step 3 (admin): reclaim noticed seats (reversible with restore)."""
-    command = c.ReclaimSeats(
-        at=runtime.clock(),
-        actor=actor_of(key),
-        idempotency_key=idempotency_key,
-        subscription_id=subscription_id,
-        users=tuple(body.users) if body else (),
-    )
-    return commit(runtime, key, command, response)
+    return request.submit(c.ReclaimSeats, users=tuple(body.users) if body else ())
 
 
 @router.post("/{user}/restore", response_model=ReceiptOut)
@@ -175,11 +121,5 @@ def restore_seat(
     idempotency_key: IdempotencyKey = None,
 ) -> ReceiptOut:
     """Step 4 (admin): give a reclaimed seat back."""
-    command = c.RestoreSeat(
-        at=runtime.clock(),
-        actor=actor_of(key),
-        idempotency_key=idempotency_key,
-        subscription_id=subscription_id,
-        user=user,
-    )
-    return commit(runtime, key, command, response)
+    request = CommandRequest(subscription_id, key, runtime, response, idempotency_key)
+    return request.submit(c.RestoreSeat, user=user)

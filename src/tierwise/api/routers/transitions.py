@@ -3,27 +3,15 @@ and its history. Every command takes ``Idempotency-Key`` and ``If-Match`` (admin
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, TypedDict
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
-from tierwise.api.deps import (
-    AdminKey,
-    IdempotencyKey,
-    IfMatch,
-    ReaderKey,
-    Runtime,
-    actor_of,
-    expected_version,
-    visible_subscription,
-)
-from tierwise.api.routers.subscriptions import commit
-from tierwise.api.runtime import ApiRuntime
+from tierwise.api.deps import ReaderKey, Runtime, visible_subscription
+from tierwise.api.routers.subscription_commands import Transition
 from tierwise.api.schemas import HistoryEntryOut, ReceiptOut
 from tierwise.services import commands as c
-from tierwise.services.api_keys import ApiKey
 
 __all__ = ["router"]
 
@@ -63,155 +51,59 @@ class Reasoned(BaseModel):
 _Empty = Annotated[Why | None, Body()]
 
 
-class _Common(TypedDict):
-    at: dt.datetime
-    actor: str
-    reason: str
-    idempotency_key: str | None
-    subscription_id: str
-    expected_version: int | None
-
-
-def _common(
-    subscription_id: str,
-    runtime: ApiRuntime,
-    key: ApiKey,
-    reason: str,
-    idempotency_key: str | None,
-    if_match: str | None,
-) -> _Common:
-    return {
-        "at": runtime.clock(),
-        "actor": actor_of(key),
-        "reason": reason,
-        "idempotency_key": idempotency_key,
-        "subscription_id": subscription_id,
-        "expected_version": expected_version(if_match),
-    }
-
-
 @router.post("/trial", response_model=ReceiptOut)
-def start_trial(
-    subscription_id: str,
-    body: TrialStart,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> ReceiptOut:
+def start_trial(body: TrialStart, request: Transition) -> ReceiptOut:
     """Start a trial of a higher plan: its entitlements at once, the paid plan kept."""
-    common = _common(subscription_id, runtime, key, body.reason, idempotency_key, if_match)
-    command = c.StartTrial(
-        plan=body.plan, days=body.days, convert_at_end=body.convert_at_end, **common
+    return request.submit(
+        c.StartTrial,
+        reason=body.reason,
+        plan=body.plan,
+        days=body.days,
+        convert_at_end=body.convert_at_end,
     )
-    return commit(runtime, key, command, response)
 
 
 @router.post("/trial/convert", response_model=ReceiptOut)
 def convert_trial(
-    subscription_id: str,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    body: Annotated[TrialConvert | None, Body()] = None,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
+    request: Transition, body: Annotated[TrialConvert | None, Body()] = None
 ) -> ReceiptOut:
     """Buy the plan being tried (priced by the quote engine)."""
     body = body or TrialConvert()
-    common = _common(subscription_id, runtime, key, body.reason, idempotency_key, if_match)
-    return commit(runtime, key, c.ConvertTrial(seats=body.seats, **common), response)
+    return request.submit(c.ConvertTrial, reason=body.reason, seats=body.seats)
 
 
 @router.post("/trial/revert", response_model=ReceiptOut)
-def revert_trial(
-    subscription_id: str,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    body: _Empty = None,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> ReceiptOut:
+def revert_trial(request: Transition, body: _Empty = None) -> ReceiptOut:
     """End the trial and go back to the paid plan; nothing of the customer's is lost."""
-    reason = body.reason if body else ""
-    common = _common(subscription_id, runtime, key, reason, idempotency_key, if_match)
-    return commit(runtime, key, c.RevertTrial(**common), response)
+    return request.submit(c.RevertTrial, reason=body.reason if body else "")
 
 
 @router.post("/suspend", response_model=ReceiptOut)
-def suspend(
-    subscription_id: str,
-    body: Reasoned,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> ReceiptOut:
+def suspend(body: Reasoned, request: Transition) -> ReceiptOut:
     """Suspend: every feature is denied until the subscription is reinstated."""
-    common = _common(subscription_id, runtime, key, body.reason, idempotency_key, if_match)
-    return commit(runtime, key, c.SuspendSubscription(**common), response)
+    return request.submit(c.SuspendSubscription, reason=body.reason)
 
 
 @router.post("/reinstate", response_model=ReceiptOut)
-def reinstate(
-    subscription_id: str,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    body: _Empty = None,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> ReceiptOut:
+def reinstate(request: Transition, body: _Empty = None) -> ReceiptOut:
     """Lift a suspension."""
-    reason = body.reason if body else ""
-    common = _common(subscription_id, runtime, key, reason, idempotency_key, if_match)
-    return commit(runtime, key, c.ReinstateSubscription(**common), response)
+    return request.submit(c.ReinstateSubscription, reason=body.reason if body else "")
 
 
 @router.post("/revoke", response_model=ReceiptOut)
-def revoke(
-    subscription_id: str,
-    body: Reasoned,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> ReceiptOut:
+def revoke(body: Reasoned, request: Transition) -> ReceiptOut:
     """Revoke the license at once; reversible within the configured window (``restore``)."""
-    common = _common(subscription_id, runtime, key, body.reason, idempotency_key, if_match)
-    return commit(runtime, key, c.RevokeSubscription(**common), response)
+    return request.submit(c.RevokeSubscription, reason=body.reason)
 
 
 @router.post("/restore", response_model=ReceiptOut)
-def restore(
-    subscription_id: str,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    body: _Empty = None,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> ReceiptOut:
+def restore(request: Transition, body: _Empty = None) -> ReceiptOut:
     """Undo a revocation within its window."""
-    reason = body.reason if body else ""
-    common = _common(subscription_id, runtime, key, reason, idempotency_key, if_match)
-    return commit(runtime, key, c.RestoreSubscription(**common), response)
+    return request.submit(c.RestoreSubscription, reason=body.reason if body else "")
 
 
 @router.post("/renew", response_model=ReceiptOut)
-def renew(
-    subscription_id: str,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    body: Annotated[Renewal | None, Body()] = None,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> ReceiptOut:
+def renew(request: Transition, body: Annotated[Renewal | None, Body()] = None) -> ReceiptOut:
     """Renew, priced as a renewal: the answer's ``quote`` is the new term's price.
 
     In force: commits the next term (``term_years``, default the current length), which starts
@@ -221,25 +113,16 @@ def renew(
     now and its first period is due (``renew``).
     """
     body = body or Renewal()
-    common = _common(subscription_id, runtime, key, body.reason, idempotency_key, if_match)
-    return commit(runtime, key, c.RenewSubscription(term_years=body.term_years, **common), response)
+    return request.submit(c.RenewSubscription, reason=body.reason, term_years=body.term_years)
 
 
 @router.post("/cancel", response_model=ReceiptOut)
-def cancel(
-    subscription_id: str,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    body: Annotated[Cancellation | None, Body()] = None,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> ReceiptOut:
+def cancel(request: Transition, body: Annotated[Cancellation | None, Body()] = None) -> ReceiptOut:
     """Cancel now, or at the end of the current period (undoable until then)."""
     body = body or Cancellation()
-    common = _common(subscription_id, runtime, key, body.reason, idempotency_key, if_match)
-    command = c.CancelSubscription(at_period_end=body.at_period_end, **common)
-    return commit(runtime, key, command, response)
+    return request.submit(
+        c.CancelSubscription, reason=body.reason, at_period_end=body.at_period_end
+    )
 
 
 @router.get("/history", response_model=list[HistoryEntryOut])
