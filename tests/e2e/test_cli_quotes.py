@@ -170,3 +170,25 @@ def test_demo_validates_and_prints_quotes_as_json(tmp_path: Path) -> None:
     for quote in report["quotes"]:
         total = sum(Decimal(line["amount"]) for line in quote["lines"])
         assert Decimal(quote["due_now"]) == max(total, Decimal(0))
+
+
+def test_a_bundle_quote_shows_its_discount_and_keeps_it_for_a_bundle_customer() -> None:
+    # when Team × 5 buys the agency studio bundle mid-March (15 % off every part; hand-computed in
+    # tests/unit/pricing/test_bundle_quotes.py: 64.06 due now, 31.20 a month saved)
+    base = [
+        "quote", "--catalog", CATALOG, "--plan", "team", "--interval", "month", "--seats", "5",
+        "--period-start", "2026-03-01", "--at", "2026-03-15", "--json",
+    ]  # fmt: skip
+    code, out, _ = _run(*base, "--to-bundle", "agency_studio")
+    # then
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["due_now"] == "64.06"
+    assert [(d["policy"], d["amount"]) for d in data["discounts"]] == [("bundle", "31.20")]
+    assert data["subscription_after"]["bundle"] == "agency_studio"
+    # and a bundle customer adding a seat keeps the discount: 61.20 × 17/31 − 51.00 × 17/31
+    # = 33.56 − 27.97 = 5.59
+    studio = ["--add-on", "automation_pack", "--add-on", "priority_support"]
+    code, out, _ = _run(*base, *studio, "--bundle", "agency_studio", "--to-seats", "6")
+    assert code == 0, out
+    assert json.loads(out)["due_now"] == "5.59"

@@ -74,6 +74,12 @@ def quote(
     renewal: Annotated[
         bool, typer.Option(help="The current term is a renewal (multi-year loyalty).")
     ] = False,
+    bundle: Annotated[
+        str | None, typer.Option(help="Catalog bundle the current plan and add-ons were bought as.")
+    ] = None,
+    to_bundle: Annotated[
+        str | None, typer.Option(help="Buy this catalog bundle (its plan and add-ons).")
+    ] = None,
     catalog_version: Annotated[
         str | None,
         typer.Option(
@@ -100,6 +106,7 @@ def quote(
         term_years=current_term_years,
         term_start=parse_day(term_start, field="term_start") if term_start else None,
         renewal=renewal,
+        bundle=bundle,
     )
     change = ProposedChange(
         to_plan=to,
@@ -107,10 +114,11 @@ def quote(
         to_seats=to_seats,
         to_interval=to_interval,
         term_years=term_years,
+        to_bundle=to_bundle,
     )
     result = quote_change(version, current, change, parse_moment(at, field="at"))
     if as_json:
         print_json(result.as_dict())
         return
-    target = to or plan
+    target = to or (version.bundles[to_bundle].name if to_bundle else plan)
     render_quote(console, result, title=f"Quote: {plan} → {target}", locale=locale)
