@@ -11,12 +11,14 @@ a duplicate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pyarrow as pa
 
 from tierwise.adapters.event_store import EVENT_SCHEMA, AppendResult, EventStore
 from tierwise.usage.event_columns import EventColumns, to_micros
 
-__all__ = ["append_columns", "columns_table"]
+__all__ = ["append_batches", "append_columns", "columns_table"]
 
 
 def columns_table(columns: EventColumns) -> pa.Table:
@@ -41,3 +43,9 @@ def columns_table(columns: EventColumns) -> pa.Table:
 def append_columns(store: EventStore, columns: EventColumns) -> AppendResult:
     """Store the batch's new events, all or nothing."""
     return store.append_table(columns_table(columns))
+
+
+def append_batches(store: EventStore, batches: Sequence[EventColumns]) -> list[AppendResult]:
+    """Store several batches' new events in one transaction, as if appended in order (see
+    :meth:`~tierwise.adapters.event_store.EventStore.append_tables`): one result per batch."""
+    return store.append_tables([columns_table(columns) for columns in batches])

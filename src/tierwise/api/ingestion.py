@@ -7,10 +7,12 @@ The event store
     it at shutdown; every request appends through it. An app used without its lifespan (an ASGI
     test harness) opens it on first use instead. Opening also builds the writer's key index
     (:mod:`~tierwise.adapters.event_keys`; 4–5 s of CPU per ten million stored events), so
-    that the first request does not pay for it. Each accepted request is one
-    :meth:`EventStore.append_table` — one transaction that claims the ``(source, id)`` keys and
-    stores the events together — and is answered only after it committed, so an acknowledged
-    event survives a crash and a retried batch counts every event once.
+    that the first request does not pay for it. Accepted requests are written by group commit
+    (:mod:`tierwise.api.group_commit`): the requests that arrive together are one
+    :meth:`EventStore.append_tables` — one transaction that claims the ``(source, id)`` keys and
+    stores the events together, each request's batch whole or not at all — and each is answered
+    only after it committed, so an acknowledged event survives a crash and a retried batch counts
+    every event once.
 
 Segment group memberships
     Segment's libraries attribute a user to an account with a ``group`` call and then send
@@ -33,12 +35,15 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 
-from tierwise.adapters.event_batches import append_columns
+from tierwise.adapters.event_batches import append_batches
 from tierwise.adapters.event_store import AppendResult, EventStore
+from tierwise.api.group_commit import WINDOW, GroupCommit
 from tierwise.catalog.model import Aggregation, Meter
 from tierwise.usage.event_columns import EventColumns
 from tierwise.usage.meters import MeterTotal, Window
@@ -115,8 +120,13 @@ def empty_total(meter: Meter) -> MeterTotal:
 class Ingestion:
     """The server's usage ingest: see the module docstring."""
 
-    def __init__(self, data_dir: Path, *, cache_capacity: int = 100_000) -> None:
+    def __init__(
+        self, data_dir: Path, *, cache_capacity: int = 100_000, window: float = WINDOW
+    ) -> None:
         self.data_dir = Path(data_dir)
+        self.commits: GroupCommit[EventColumns, AppendResult] = GroupCommit(
+            self._write, window=window
+        )
         self._store: EventStore | None = None
         self._opening = threading.Lock()
         self._memberships = GroupMemberships()
@@ -149,17 +159,26 @@ class Ingestion:
 
     # -- writing ------------------------------------------------------------------------------
 
+    def receiving(self) -> AbstractContextManager[None]:
+        """Mark a request as being read: a write that starts meanwhile waits a little for it
+        (see :mod:`tierwise.api.group_commit`). Used on the event loop."""
+        return self.commits.receiving()
+
     async def accept(self, columns: EventColumns) -> AppendResult:
-        """Store the new events of one request, all or nothing (called on the event loop)."""
-        store = self.store
+        """Store the new events of one request, all or nothing, together with the requests
+        that arrive with it; answered once that write committed (called on the event loop)."""
+        self.open()  # 503 for this request if another process owns the store
         joined = self._memberships.attribute(columns)
-        result = await run_in_threadpool(append_columns, store, columns)
+        result = await self.commits.submit(columns)
         self._memberships.merge(joined)
         if result.inserted:
             for account in set(columns.account):
                 if account is not None:
                     self._forget(account)
         return result
+
+    def _write(self, batches: Sequence[EventColumns]) -> list[AppendResult]:
+        return append_batches(self.store, batches)
 
     def account_of_user(self, user: str) -> str | None:
         """The account a Segment user was last grouped into, if any."""

@@ -17,6 +17,7 @@ crash of the server — counts every event once.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import gc
 import gzip
 import zlib
@@ -208,28 +209,32 @@ async def post_events(
     ``subject``; the event's ``time`` decides its period. A bad event refuses the whole request
     (422 naming ``[index].attribute``) and nothing is stored.
     """
-    body = await _body(request)
-    received = runtime.clock()
-    media = _media_type(request)
-    if "ce-specversion" in request.headers:
-        events = _one(parse_cloudevent(_binary_event(request, body), received_at=received))
-    elif media == CLOUDEVENT:
-        events = _one(parse_cloudevent(_json(body), received_at=received))
-    elif media == CLOUDEVENTS_BATCH:
-        with _no_cycle_collection():
-            events = cloudevents_columns(_json(body), received_at=received)
-    else:
-        raise ApiProblem(
-            415,
-            "unsupported_media_type",
-            f"send {CLOUDEVENT} (one event), {CLOUDEVENTS_BATCH} (a JSON array), or binary "
-            "mode with ce-* headers",
-            field="Content-Type",
-        )
+    with ingestion.receiving():
+        events = await _cloudevents(request, received=runtime.clock())
     if not len(events):
         return IngestOut(accepted=0, inserted=0, duplicates=0)
     result = await ingestion.accept(events)
     return IngestOut(accepted=len(events), inserted=result.inserted, duplicates=result.duplicates)
+
+
+async def _cloudevents(request: Request, *, received: dt.datetime) -> EventColumns:
+    """The request's CloudEvents, by content mode and media type."""
+    body = await _body(request)
+    media = _media_type(request)
+    if "ce-specversion" in request.headers:
+        return _one(parse_cloudevent(_binary_event(request, body), received_at=received))
+    if media == CLOUDEVENT:
+        return _one(parse_cloudevent(_json(body), received_at=received))
+    if media == CLOUDEVENTS_BATCH:
+        with _no_cycle_collection():
+            return cloudevents_columns(_json(body), received_at=received)
+    raise ApiProblem(
+        415,
+        "unsupported_media_type",
+        f"send {CLOUDEVENT} (one event), {CLOUDEVENTS_BATCH} (a JSON array), or binary "
+        "mode with ce-* headers",
+        field="Content-Type",
+    )
 
 
 _SEGMENT_EXAMPLES: dict[str, dict[str, Any]] = {
@@ -264,13 +269,14 @@ def _segment_route(call: str) -> Callable[..., Coroutine[Any, Any, SegmentOut]]:
     async def segment_call(
         request: Request, key: WriteKey, runtime: Runtime, ingestion: IngestionDep
     ) -> SegmentOut:
-        body = await _body(request)
-        received = runtime.clock()
-        if call == "batch":
-            with _no_cycle_collection():
-                events = segment_columns(_json(body), received_at=received)
-        else:
-            events = _one(parse_segment_call(_json(body), call=call, received_at=received))
+        with ingestion.receiving():
+            body = await _body(request)
+            received = runtime.clock()
+            if call == "batch":
+                with _no_cycle_collection():
+                    events = segment_columns(_json(body), received_at=received)
+            else:
+                events = _one(parse_segment_call(_json(body), call=call, received_at=received))
         if len(events):
             await ingestion.accept(events)
         return SegmentOut()
