@@ -12,13 +12,13 @@ import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
 from tierwise.adapters.catalog_files import load_catalog_path
 from tierwise.adapters.crypto import SigningKey
 from tierwise.adapters.playbook_files import load_playbook_path
-from tierwise.adapters.signal_engine import IbisSignalEngine, events_for, sql_ledger
 from tierwise.adapters.sql import (
     SqlUnitOfWork,
     create_ledger_engine,
@@ -27,18 +27,17 @@ from tierwise.adapters.sql import (
     upgrade_database,
 )
 from tierwise.adapters.sql.api_keys import SqlApiKeys
-from tierwise.adapters.sql.decision_store import SqlDecisionStore
-from tierwise.adapters.sql.ledger_reader import SqlLiveCounters
 from tierwise.catalog.versions import Catalog
 from tierwise.config import DEFAULT_CATALOG, DEFAULT_PLAYBOOK, Settings
 from tierwise.errors import InvalidInput, SchemaOutdated
 from tierwise.offers.playbook_rules import PlaybookCheck
 from tierwise.services.api_keys import ApiKeys
 from tierwise.services.context import LedgerContext, LedgerPolicy, random_id
-from tierwise.services.decision_making import DecisionRules
-from tierwise.services.decisions import Decisions
 from tierwise.services.ledger import Ledger
 from tierwise.services.ports import UnitOfWork
+
+if TYPE_CHECKING:
+    from tierwise.services.decisions import Decisions
 
 __all__ = [
     "api_key_secret",
@@ -192,6 +191,14 @@ def build_decisions(
 ) -> Decisions:
     """Decisions on the configured store, with the Ibis engine (DuckDB or Spark) over the data
     directory's event store, or over the vendor's events table when the settings name one."""
+    # Imported here: the analytics engines (Ibis, DuckDB, Arrow) take about a second to import,
+    # and every other command built here (the ledger, keys) does without them.
+    from tierwise.adapters.signal_engine import IbisSignalEngine, events_for, sql_ledger
+    from tierwise.adapters.sql.decision_store import SqlDecisionStore
+    from tierwise.adapters.sql.ledger_reader import SqlLiveCounters
+    from tierwise.services.decision_making import DecisionRules
+    from tierwise.services.decisions import Decisions
+
     engine = engine or ledger_engine(settings)
     check = load_playbook(playbook, settings, catalog)
     assert check.playbook is not None  # loading raises otherwise
