@@ -50,6 +50,7 @@ COMMANDS: dict[str, list[str]] = {
     "tierwise quote --help": ["quote", "--help"],
     "tierwise catalog validate": ["catalog", "validate", CATALOG],
     "tierwise quote (upgrade)": [*UPGRADE, "--catalog", CATALOG],
+    "tierwise account --help": ["account", "--help"],
 }
 
 
