@@ -316,6 +316,19 @@ def _chosen(
     }
 
 
+def _named(considered: _Considered, channel: Channel) -> JsonObject:
+    """A chosen offer without its rendering: what a large run stores and counts."""
+    candidate = considered.candidate
+    assert candidate is not None
+    return {
+        "offer": considered.key,
+        "strength": considered.strength,
+        "channel": channel.value,
+        "target": {"kind": candidate.kind.value},
+        "expected_value": candidate.expected_value.to_str(),
+    }
+
+
 def _message(offer: Offer, channel: Channel, values: Mapping[str, object]) -> JsonObject:
     messages = offer.messages
     if channel is Channel.IN_APP and messages.in_app is not None:
@@ -391,11 +404,16 @@ def decide_account(
     as_of: dt.datetime,
     *,
     fired: frozenset[str] | None = None,
+    render: bool = True,
 ) -> JsonObject:
     """Everything decided for one account at ``as_of``, with every reason (module docstring).
 
     With ``fired`` (the vectorised pass's conditions), offers that did not fire there are listed
     as not triggered without their clauses; without it every offer is evaluated clause by clause.
+    Without ``render`` each chosen offer is only named (offer, strength, channel, target kind,
+    expected value) and a save play only by its name: the same choice, without the copy, value
+    case and quote summary — a large decide run stores no more, and renders a document on
+    request.
     """
     record = account.account
     values = account.values
@@ -438,14 +456,20 @@ def decide_account(
     chosen: dict[str, Json] = {}
     for channel in Channel:
         if channel is Channel.CSM and routing.at_risk:
-            chosen[channel.value] = {"save_play": _save_play(routing, values)}
+            chosen[channel.value] = {
+                "save_play": _save_play(routing, values) if render else {"name": routing.play.name}
+            }
             continue
         for candidate in (*offers, *nudges):
             if channel not in candidate.channels:
                 continue
             item = priced(candidate.offer)
             if item is not None:
-                chosen[channel.value] = _chosen(rules, version, item, channel, account)
+                chosen[channel.value] = (
+                    _chosen(rules, version, item, channel, account)
+                    if render
+                    else _named(item, channel)
+                )
                 break
     failed_keys = {c.key for c in considered if c.candidate is None}
     offers = tuple(c for c in offers if c.offer not in failed_keys)

@@ -373,7 +373,12 @@ class Decisions:
             for row, signals in rows.fired(start, stop):
                 account_id = signals.account.account_id
                 decision = decide_account(
-                    self.rules, signals, history.get(account_id, ()), as_of, fired=signals.fired
+                    self.rules,
+                    signals,
+                    history.get(account_id, ()),
+                    as_of,
+                    fired=signals.fired,
+                    render=keep,
                 )
                 part.append((row, account_id, outcome_of(decision), decision if keep else {}))
             return part
