@@ -351,3 +351,69 @@ def test_a_publishable_key_cannot_read_another_accounts_usage(api: Api) -> None:
 
     # then it is refused by scope (publishable keys only check entitlements)
     assert answer.status_code == 403
+
+
+def _routes_only(api: Api) -> Any:
+    """The ingest routes on a bare FastAPI app sharing the app's runtime and ingestion: no
+    ingest front, FastAPI's own request path."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from tierwise.api.problems import install_problem_handlers
+    from tierwise.api.routers import ingest
+
+    app = FastAPI()
+    app.state.runtime = api.client.app.state.runtime  # type: ignore[attr-defined]
+    app.state.ingestion = ingestion(api)
+    install_problem_handlers(app)
+    app.include_router(ingest.router)
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def test_the_ingest_front_answers_what_the_declared_operations_answer(api: Api) -> None:
+    # given the app (with its ingest front) and the same ingestion behind FastAPI's routing only
+    plain = _routes_only(api)
+    batch = json.dumps([cloud_event(f"f-{i}") for i in range(3)]).encode()
+    segment = json.dumps(
+        {
+            "batch": [
+                {
+                    "type": "track",
+                    "userId": "u1",
+                    "event": "api.call",
+                    "messageId": "m-1",
+                    "context": {"groupId": "crm-a"},
+                }
+            ]
+        }
+    ).encode()
+    requests: list[tuple[str, dict[str, str], bytes]] = [
+        ("/v1/events", {**api.headers("ingest"), "Content-Type": BATCH}, batch),
+        ("/v1/events", {**api.headers("ingest"), "Content-Type": BATCH}, batch),  # replay
+        ("/v1/events", {**api.headers("ingest"), "Content-Type": "text/plain"}, batch),
+        ("/v1/events", {**api.headers("ingest"), "Content-Type": BATCH}, b"[{]"),
+        ("/v1/events", {**api.headers("ingest"), "Content-Type": BATCH}, b'[{"id": 1}]'),
+        ("/v1/events", {**api.headers("read"), "Content-Type": BATCH}, batch),  # wrong scope
+        ("/v1/events", {"Content-Type": BATCH}, batch),  # no key
+        ("/v1/batch", {**write_key(api), "Content-Type": "application/json"}, segment),
+        ("/v1/batch", {**write_key(api), "Content-Type": "application/json"}, b'{"batch": 1}'),
+        ("/v1/track", {**write_key(api), "Content-Type": "application/json"}, b"{}"),
+        ("/v1/batch", {"Authorization": "Basic !!", "Content-Type": "application/json"}, segment),
+        ("/v1/batch", {**write_key(api, "read"), "Content-Type": "application/json"}, segment),
+    ]
+
+    for path, headers, body in requests:
+        # when both answer the same request (the front's first, so that a replay is a replay)
+        fast = api.client.post(path, content=body, headers=headers)
+        slow = plain.post(path, content=body, headers=headers)
+
+        # then status, media type and body agree (the store saw the events first from the front)
+        assert (fast.status_code, fast.headers["content-type"]) == (
+            slow.status_code,
+            slow.headers["content-type"],
+        ), (path, body, fast.text, slow.text)
+        if fast.status_code == 200 and path == "/v1/events":
+            assert slow.json() == {**fast.json(), "inserted": 0, "duplicates": 3}
+        else:
+            assert fast.json() == slow.json(), (path, body)
+    assert usage(api)["api_calls"]["value"] == 4  # three events and one track call, once each

@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from tierwise.adapters.sql.gauges import SqlGauges
+from tierwise.api.ingest_front import install_ingest_front
 from tierwise.api.ingestion import Ingestion
 from tierwise.api.routers import gauges, ingest
 from tierwise.api.runtime import ApiRuntime
@@ -44,6 +45,7 @@ def install_usage(
     app.state.gauges = Gauges(SqlGauges(runtime.engine), lambda: catalog)
     for router in (ingest.router, gauges.router):
         app.include_router(router, responses=dict(responses))
+    install_ingest_front(app, runtime, ingestion)  # the ingest routes, ahead of FastAPI's routing
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -31,7 +31,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from tierwise.api.deps import Runtime
+from tierwise.api.ingestion import Ingestion
 from tierwise.api.problems import ApiProblem
+from tierwise.api.runtime import ApiRuntime
 from tierwise.api.write_keys import IngestionDep, IngestKey, WriteKey
 from tierwise.errors import InvalidEvent
 from tierwise.usage.cloudevents import parse_cloudevent
@@ -39,7 +41,14 @@ from tierwise.usage.event_columns import EventColumns, cloudevents_columns, segm
 from tierwise.usage.events import UsageEvent
 from tierwise.usage.segment import parse_segment_call
 
-__all__ = ["MAX_BODY", "router"]
+__all__ = [
+    "MAX_BODY",
+    "SEGMENT_CALLS",
+    "IngestOut",
+    "ingest_cloudevents",
+    "ingest_segment_call",
+    "router",
+]
 
 router = APIRouter(tags=["usage"])
 
@@ -209,6 +218,14 @@ async def post_events(
     ``subject``; the event's ``time`` decides its period. A bad event refuses the whole request
     (422 naming ``[index].attribute``) and nothing is stored.
     """
+    return await ingest_cloudevents(request, runtime, ingestion)
+
+
+async def ingest_cloudevents(
+    request: Request, runtime: ApiRuntime, ingestion: Ingestion
+) -> IngestOut:
+    """Read, parse and store the CloudEvents of an authorised ``POST /v1/events`` (the route's
+    body; the ingest front calls it too)."""
     with ingestion.receiving():
         events = await _cloudevents(request, received=runtime.clock())
     if not len(events):
@@ -265,20 +282,32 @@ _SEGMENT_EXAMPLES: dict[str, dict[str, Any]] = {
 }
 
 
+#: The Segment calls, each ``POST /v1/{call}``.
+SEGMENT_CALLS = tuple(_SEGMENT_EXAMPLES)
+
+
+async def ingest_segment_call(
+    request: Request, call: str, runtime: ApiRuntime, ingestion: Ingestion
+) -> None:
+    """Read, parse and store an authorised Segment ``call`` (``batch`` or a single call; the
+    route's body, the ingest front calls it too)."""
+    with ingestion.receiving():
+        body = await _body(request)
+        received = runtime.clock()
+        if call == "batch":
+            with _no_cycle_collection():
+                events = segment_columns(_json(body), received_at=received)
+        else:
+            events = _one(parse_segment_call(_json(body), call=call, received_at=received))
+    if len(events):
+        await ingestion.accept(events)
+
+
 def _segment_route(call: str) -> Callable[..., Coroutine[Any, Any, SegmentOut]]:
     async def segment_call(
         request: Request, key: WriteKey, runtime: Runtime, ingestion: IngestionDep
     ) -> SegmentOut:
-        with ingestion.receiving():
-            body = await _body(request)
-            received = runtime.clock()
-            if call == "batch":
-                with _no_cycle_collection():
-                    events = segment_columns(_json(body), received_at=received)
-            else:
-                events = _one(parse_segment_call(_json(body), call=call, received_at=received))
-        if len(events):
-            await ingestion.accept(events)
+        await ingest_segment_call(request, call, runtime, ingestion)
         return SegmentOut()
 
     segment_call.__name__ = f"segment_{call}"
