@@ -26,11 +26,15 @@ from tierwise.signals.conventions import (
 __all__ = [
     "account_activity",
     "active",
-    "adoption",
-    "champion",
+    "by_role",
+    "champion_inactive_days",
+    "champions",
+    "features_adopted",
     "milestones",
+    "named_features",
     "per_user",
     "role_mix",
+    "user_roles",
 ]
 
 _DAYS = COMPARISON_DAYS
@@ -63,59 +67,95 @@ def active(users: ir.Table, as_of: AsOf, days: int) -> ir.BooleanValue:
     return users["subject"].notnull() & (users["last_seen"] >= as_of.at(days))
 
 
-def account_activity(users: ir.Table, as_of: AsOf, counts: Sequence[str] = ()) -> ir.Table:
-    """dau, wau, mau, the prior 30 days' mau, usage volumes and the totals of ``counts``
-    (columns of :func:`per_user`), per account."""
-    counted = {
-        name: users.count(where=active(users, as_of, days)) for name, days in ACTIVE_WINDOWS.items()
-    }
-    return users.group_by("account").agg(
-        mau_prior=users.count(where=users["subject"].notnull() & (users["events_prior_30d"] > 0)),
-        usage_events_30d=users["events_30d"].sum(),
-        usage_prior_30d=users["events_prior_30d"].sum(),
-        **counted,
-        **{name: users[name].sum() for name in counts},
-    )
-
-
-def role_mix(
-    events: ir.Table, users: ir.Table, source: EventSource, c: EventConventions, as_of: AsOf
-) -> ir.Table:
-    """The most common latest role among the account's monthly active users (ties: the
-    alphabetically first role)."""
+def user_roles(events: ir.Table, source: EventSource, c: EventConventions) -> ir.Table:
+    """``subject`` and ``role``: each user's latest role."""
     identified = events.filter((events["type"] == c.user_identified) & events["subject"].notnull())
-    roles = latest(
+    return latest(
         identified.select("subject", "time", role=source.text(identified, "role")),
         ["subject"],
         "role",
     ).select("subject", "role")
-    monthly = users.filter(active(users, as_of, ACTIVE_WINDOWS["mau"]))
-    with_role = monthly.join(roles, "subject").select("account", "role")
-    counted = with_role.group_by(["account", "role"]).agg(users=with_role["role"].count())
+
+
+def champions(events: ir.Table, source: EventSource, c: EventConventions) -> ir.Table:
+    """``account``, ``champion`` (the latest ``champion`` event's ``user_id``) and
+    ``champion_named_at``."""
+    named = events.filter(events["type"] == c.champion)
+    return latest(
+        named.select("account", "time", champion=source.text(named, "user_id")),
+        ["account"],
+        "champion",
+    ).select("account", "champion", champion_named_at="time")
+
+
+def by_role(
+    users: ir.Table,
+    roles: ir.Table,
+    current: ir.Table,
+    as_of: AsOf,
+    counts: Sequence[str] = (),
+) -> ir.Table:
+    """One row per (account, role) — the null role for users without one and for the null
+    subject — with dau, wau, mau, the prior 30 days' mau, usage volumes, the totals of
+    ``counts`` (columns of :func:`per_user`) and the champion's last activity.
+
+    Each user is given its role and whether it is the champion (``current``, from
+    :func:`champions`) on its way from :func:`per_user` to this much smaller table, so the
+    per-user rows are read once and never kept: the per-account activity and the role mix are
+    both sums over these rows.
+    """
+    roled = users.left_join(roles, users["subject"] == roles["subject"]).select(
+        *(users[name] for name in users.columns), roles["role"]
+    )
+    marked = roled.left_join(
+        current,
+        (roled["account"] == current["account"]) & (roled["subject"] == current["champion"]),
+    ).select(
+        *(roled[name] for name in roled.columns),
+        is_champion=current["champion"].notnull(),
+    )
+    counted = {
+        name: marked.count(where=active(marked, as_of, days))
+        for name, days in ACTIVE_WINDOWS.items()
+    }
+    return marked.group_by(["account", "role"]).agg(
+        mau_prior=marked.count(
+            where=marked["subject"].notnull() & (marked["events_prior_30d"] > 0)
+        ),
+        usage_events_30d=marked["events_30d"].sum(),
+        usage_prior_30d=marked["events_prior_30d"].sum(),
+        champion_seen=marked["last_seen"].max(where=marked["is_champion"]),
+        **counted,
+        **{name: marked[name].sum() for name in counts},
+    )
+
+
+def account_activity(roles: ir.Table, counts: Sequence[str] = ()) -> ir.Table:
+    """dau, wau, mau, the prior 30 days' mau, usage volumes, the totals of ``counts`` and the
+    champion's last activity (``champion_seen``), per account, from :func:`by_role`."""
+    summed = ("mau_prior", "usage_events_30d", "usage_prior_30d", *ACTIVE_WINDOWS, *counts)
+    return roles.group_by("account").agg(
+        champion_seen=roles["champion_seen"].max(),
+        **{name: roles[name].sum() for name in summed},
+    )
+
+
+def role_mix(roles: ir.Table) -> ir.Table:
+    """The most common latest role among the account's monthly active users (ties: the
+    alphabetically first role), from :func:`by_role`."""
+    counted = roles.filter(roles["role"].notnull() & (roles["mau"] > 0))
     rank = ibis.row_number().over(
-        group_by=counted["account"], order_by=[ibis.desc(counted["users"]), counted["role"]]
+        group_by=counted["account"], order_by=[ibis.desc(counted["mau"]), counted["role"]]
     )
     top = counted.mutate(_rank=rank)
     return top.filter(top["_rank"] == 0).select("account", role_mix="role")
 
 
-def champion(
-    events: ir.Table, users: ir.Table, source: EventSource, c: EventConventions, as_of: AsOf
-) -> ir.Table:
-    """Days since the account's champion (the latest ``champion`` event's ``user_id``) was last
-    active; a champion never seen active counts from when they were named."""
-    named = events.filter(events["type"] == c.champion)
-    current = latest(
-        named.select("account", "time", user=source.text(named, "user_id")), ["account"], "user"
-    ).select("account", "user", named_at="time")
-    seen = users.filter(users["subject"].notnull()).select(
-        "account", user="subject", last_seen="last_seen"
-    )
-    joined = current.left_join(
-        seen, (current["account"] == seen["account"]) & (current["user"] == seen["user"])
-    ).select(current["account"], current["named_at"], seen["last_seen"])
-    since = ibis.coalesce(joined["last_seen"], joined["named_at"])
-    return joined.select("account", champion_inactive_days=as_of.days_since(since))
+def champion_inactive_days(table: ir.Table, as_of: AsOf) -> ir.IntegerValue:
+    """Days since the account's champion was last active (``champion_seen``); a champion never
+    seen active counts from when they were named (``champion_named_at``); null without one."""
+    since = ibis.coalesce(table["champion_seen"], table["champion_named_at"])
+    return as_of.days_since(since)
 
 
 def milestones(events: ir.Table, reached: Sequence[Milestone]) -> ir.Table | None:
@@ -136,35 +176,37 @@ def milestones(events: ir.Table, reached: Sequence[Milestone]) -> ir.Table | Non
     return counts.select("account", milestones_reached=total)
 
 
-def adoption(
-    events: ir.Table,
-    activity: ir.Table,
-    metered: Mapping[str, str],
-    source: EventSource,
-    licenses: ir.Table,
-    entitlements: ir.Table,
-    c: EventConventions,
-    as_of: AsOf,
+def named_features(
+    events: ir.Table, source: EventSource, features: Sequence[str], c: EventConventions, as_of: AsOf
 ) -> ir.Table:
-    """Entitled features used in the last 30 days, per account (``features_adopted``).
-
-    A feature is used when a meter event of it, a ``feature_used`` event naming it, or a gauge
-    report above zero for it arrived in the window. ``metered`` maps each metered feature to
-    the column of ``activity`` (per account) that counts its usage events of the last 30 days,
-    taken in the pass over usage events (:func:`per_user`) rather than by a scan of its own.
-    """
-    pairs = [
-        activity.filter(activity[column] > 0).select("account", feature=ibis.literal(key))
-        for key, column in metered.items()
-    ]
+    """``account`` and ``_named_<feature>`` for each feature: how many ``feature_used`` events
+    and gauge reports above zero of the last 30 days name it (the adoption that no meter
+    counts; see :func:`features_adopted`)."""
     recent = events.filter(events["time"] >= as_of.at(_DAYS))
     used = recent.filter(recent["type"] == c.feature_used)
-    pairs.append(used.select("account", feature=source.text(used, "feature")))
     gauges = recent.filter(recent["type"] == c.gauge)
     gauges = gauges.filter(source.number(gauges, "value") > 0)
-    pairs.append(gauges.select("account", feature=source.text(gauges, "feature")))
-    adopted = ibis.union(*pairs, distinct=True)
-    granted = entitlements.filter(entitlements["entitled"]).select("profile", "feature")
-    owners = licenses.select(account="external_id", profile="profile")
-    joined = adopted.join(owners, "account").join(granted, ["profile", "feature"])
-    return joined.group_by("account").agg(features_adopted=joined["feature"].nunique())
+    named = ibis.union(
+        used.select("account", feature=source.text(used, "feature")),
+        gauges.select("account", feature=source.text(gauges, "feature")),
+    )
+    named = named.filter(named["feature"].isin(list(features)))
+    return named.group_by("account").agg(
+        **{f"_named_{key}": named.count(where=named["feature"] == key) for key in features}
+    )
+
+
+def features_adopted(
+    table: ir.Table, features: Sequence[str], metered: Mapping[str, str]
+) -> ir.IntegerValue:
+    """Entitled features used in the last 30 days: a meter event of it (``metered`` maps each
+    metered feature to its column counting them, from the pass over usage events), or a
+    ``feature_used`` event or gauge report above zero naming it (``_named_<feature>``)."""
+    total: ir.IntegerValue = ibis.literal(0, "int64")
+    for key in features:
+        used = ibis.coalesce(table[f"_named_{key}"], 0) > 0
+        if key in metered:
+            used = used | (ibis.coalesce(table[metered[key]], 0) > 0)
+        adopted = ibis.coalesce(table[f"entitled_{key}"] & used, ibis.literal(False))
+        total = total + ibis.ifelse(adopted, 1, 0).cast("int64")
+    return total

@@ -19,11 +19,15 @@ from ibis.expr import types as ir
 
 from tierwise.adapters.analytics.activity import (
     account_activity,
-    adoption,
-    champion,
+    by_role,
+    champion_inactive_days,
+    champions,
+    features_adopted,
     milestones,
+    named_features,
     per_user,
     role_mix,
+    user_roles,
 )
 from tierwise.adapters.analytics.contracts import (
     entitlement_columns,
@@ -124,13 +128,15 @@ def compute_signals(
             (usage["type"] == feature.meter.event) & (usage["time"] >= moment.at(COMPARISON_DAYS)),
         )
     users = per_user(usage, moment, counts)
-    activity = account_activity(users, moment, list(counts))
+    current = champions(known, events, conventions)
+    roles = by_role(users, user_roles(known, events, conventions), current, moment, list(counts))
+    activity = account_activity(roles, list(counts))
     activity = activity.mutate(**{name: activity[name].cast("float64") for name in meter_columns})
     by_account = [
-        activity.drop(*(name for name in counts if name not in meter_columns)),
-        role_mix(known, users, events, conventions, moment),
-        champion(known, users, events, conventions, moment),
-        adoption(known, activity, metered, events, licenses, entitlements, conventions, moment),
+        activity,
+        role_mix(roles),
+        current.select("account", "champion_named_at"),
+        named_features(known, events, list(catalog.features), conventions, moment),
         *support_signals(known, events, conventions, moment),
         *billing,
         *(
@@ -151,6 +157,7 @@ def compute_signals(
         (offer_signals(tables["offers"], moment), "account_id"),
     ]
     table = join_all(license_signals(licenses, moment), parts)
+    table = table.mutate(features_adopted=features_adopted(table, list(catalog.features), metered))
     zero = {
         name: ibis.coalesce(table[name], 0) for name in _ZERO_WHEN_ABSENT if name in table.columns
     }
@@ -165,6 +172,7 @@ def compute_signals(
         zero["milestones_reached"] = ibis.literal(0, "int64")
     table = table.mutate(**zero)
     table = table.mutate(
+        champion_inactive_days=champion_inactive_days(table, moment),
         active_growth_30d=_growth(table["mau"], table["mau_prior"]),
         usage_change_30d=_growth(table["usage_events_30d"], table["usage_prior_30d"]),
         adoption_breadth=_adoption_breadth(table, catalog),
