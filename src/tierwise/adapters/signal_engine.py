@@ -36,6 +36,7 @@ from tierwise.adapters.analytics.engine import (
     EventSource,
     event_store_events,
     parquet_events,
+    require_spark,
     spark_session,
 )
 from tierwise.adapters.analytics.event_tables import open_event_table, parse_event_table
@@ -80,12 +81,14 @@ def events_for(
     """How each engine reads the events: by default those of the data directory's event store
     (DuckDB attaches it read-only; Spark reads its Parquet export, written on demand into
     ``events-parquet``); with ``table`` (and its column ``mapping``) the vendor's own events
-    table instead (:mod:`tierwise.adapters.analytics.event_tables`), checked here, before any
-    event is read."""
+    table instead (:mod:`tierwise.adapters.analytics.event_tables`). The table, the mapping and
+    Spark's prerequisites are checked here, before any event is read."""
     if engine not in ENGINES:
         raise InvalidInput(
             f"unknown engine {engine!r} (engines: {', '.join(ENGINES)})", field="engine"
         )
+    if engine == "pyspark":
+        require_spark()
     vendor = parse_event_table(table, mapping)
     if vendor is not None:
         return lambda: open_event_table(

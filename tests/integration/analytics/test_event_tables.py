@@ -3,6 +3,7 @@ same signals as the event store (the table is the store's events under the wareh
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from tierwise.adapters.analytics.event_tables import (
     parse_event_table,
 )
 from tierwise.adapters.analytics.signals import compute_signals
+from tierwise.adapters.signal_engine import events_for
 from tierwise.errors import InvalidInput
 
 from . import dataset
@@ -200,3 +202,21 @@ def test_each_engine_refuses_what_it_cannot_read(tmp_path: Path) -> None:
         open_event_table(catalog_table, "duckdb")
     with pytest.raises(InvalidInput, match="which Spark cannot read"):
         open_event_table(duckdb_file, "pyspark", spark=lambda: pytest.fail("not started"))
+
+
+def test_the_spark_engine_without_java_or_pyspark_stops_at_once_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: no java on the PATH and no JAVA_HOME
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    # when / then: refused while building, before any event is read
+    with pytest.raises(InvalidInput, match="needs Java 17") as raised:
+        events_for("pyspark", tmp_path)
+    assert raised.value.field == "engine"
+    # given: and no PySpark either
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *_: None)
+    with pytest.raises(InvalidInput, match=r"pip install 'tierwise\[spark\]'"):
+        events_for("pyspark", tmp_path)
+    # DuckDB needs neither
+    assert callable(events_for("duckdb", tmp_path))

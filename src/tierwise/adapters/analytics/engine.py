@@ -22,7 +22,9 @@ a cluster's session in production), and :func:`events_from_table` for any Ibis t
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import shutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -47,6 +49,7 @@ __all__ = [
     "event_store_events",
     "events_from_table",
     "parquet_events",
+    "require_spark",
     "spark_session",
 ]
 
@@ -202,6 +205,21 @@ def parquet_events(
     if con.name == "duckdb" and Path(directory).is_dir():
         source = str(Path(directory) / "**" / "*.parquet")
     return events_from_table(con.read_parquet(source), mapping)
+
+
+def require_spark() -> None:
+    """Raise :class:`InvalidInput` (field ``engine``) unless PySpark is installed and Java can be
+    found, so ``--engine pyspark`` stops at once with the reason instead of an import error or a
+    JVM trace half-way through a run."""
+    if importlib.util.find_spec("pyspark") is None:
+        raise InvalidInput(
+            "--engine pyspark needs PySpark: pip install 'tierwise[spark]'", field="engine"
+        )
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise InvalidInput(
+            "--engine pyspark needs Java 17: no java on the PATH and JAVA_HOME is not set",
+            field="engine",
+        )
 
 
 def spark_session(
