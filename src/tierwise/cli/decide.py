@@ -93,7 +93,8 @@ def run_decide(decisions: Decisions, as_of: dt.datetime, *, quiet: bool) -> Deci
         task = progress.add_task("deciding", total=None, start=False)
 
         def step(done: int, total: int) -> None:
-            if done == 1:
+            # told after each part of the fired accounts: the first call ends the signals
+            if not next(t for t in progress.tasks if t.id == task).started:
                 progress.update(signals, total=1, completed=1)
                 progress.start_task(task)
             progress.update(task, total=total, completed=done)
