@@ -17,6 +17,7 @@ from tierwise.services.api_keys import Scope
 ACCOUNT_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("GET", "/v1/accounts/{account}", None),
     ("GET", "/v1/accounts/{account}/entitlements", None),
+    ("GET", "/v1/accounts/{account}/grants", None),
     ("POST", "/v1/checks", {"account": "{account}", "feature": "sso"}),
     ("POST", "/v1/checks/batch", {"account": "{account}", "checks": [{"feature": "sso"}]}),
     ("POST", "/v1/subscriptions", {"account": "{account}", "plan": "team", "seats": 5}),
@@ -52,6 +53,7 @@ SUBSCRIPTION_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
         "/v1/subscriptions/{subscription}/overrides",
         {"feature": "guests", "value": 9, "reason": "x"},
     ),
+    ("POST", "/v1/subscriptions/{subscription}/grants/1/end", {"reason": "x"}),
     ("GET", "/v1/subscriptions/{subscription}/seats", None),
     ("POST", "/v1/subscriptions/{subscription}/seats", {"user": "eve@b.example"}),
     ("DELETE", "/v1/subscriptions/{subscription}/seats/eve@b.example", None),

@@ -37,6 +37,16 @@ def _later(days: float) -> Callable[[Api], None]:
     return lambda api: api.clock.advance(days=days)
 
 
+def _remember_grant(api: Api) -> None:
+    """Name account A's first grant ``grant_a`` (the admin's "grant" step gave it); for callers
+    whose grant step was refused there is none, and any id will do: they are refused first."""
+    listed = api.client.get(
+        f"/v1/accounts/{api.ids['acc_a']}/grants", headers=api.headers("admin")
+    ).json()
+    grants = [entry["id"] for entry in listed if entry["kind"] == "grant"]
+    api.ids["grant_a"] = str(grants[0]) if grants else "1"
+
+
 STEPS = [
     Step("live", "GET", "/health", ANYONE, 200),
     Step("ready", "GET", "/health/ready", ANYONE, 200),
@@ -93,6 +103,16 @@ STEPS = [
         ADMIN,
         200,
         {"feature": "guests", "value": 20, "reason": "negotiated"},
+    ),
+    Step("list grants", "GET", "/v1/accounts/{acc_a}/grants", READ, 200),
+    Step(
+        "end grant",
+        "POST",
+        "/v1/subscriptions/{sub_a}/grants/{grant_a}/end",
+        ADMIN,
+        200,
+        {"reason": "launch over"},
+        before=lambda api: _remember_grant(api),
     ),
     Step(
         "assign seat",

@@ -1,4 +1,5 @@
-"""Entitlements: what an account may use now, checks (single and batch), grants and overrides.
+"""Entitlements: what an account may use now, checks (single and batch), grants and overrides
+(given, listed and ended).
 
 Checks are the product's hot path: ``POST /v1/checks`` answers plain "allowed" decisions from a
 cached snapshot and sends everything notable (denials, soft-limit zone, grace) through the
@@ -11,7 +12,9 @@ the same models and functions (see that module for why).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query, Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from tierwise.api.check_endpoint import (
@@ -27,14 +30,12 @@ from tierwise.api.deps import (
     IfMatch,
     ReaderKey,
     Runtime,
-    actor_of,
-    expected_version,
     visible_account,
 )
-from tierwise.api.routers.subscriptions import commit
+from tierwise.api.routers.subscription_commands import CommandRequest, Transition
 from tierwise.api.schemas import CheckOut, EntitlementsOut, EntitlementValue, ReceiptOut
 from tierwise.catalog.model import Entitlement
-from tierwise.services.commands import GrantEntitlement, OverrideEntitlement
+from tierwise.services.commands import EndEntitlement, GrantEntitlement, OverrideEntitlement
 
 __all__ = ["router"]
 
@@ -78,6 +79,23 @@ class OverrideRequest(BaseModel):
     reason: str = Field(default="", max_length=1000)
 
 
+class EndRequest(BaseModel):
+    reason: str = Field(default="", max_length=1000, description="Kept in the history.")
+
+
+class GrantEntryOut(BaseModel):
+    """One grant or override of an account, with its status at the time of the request."""
+
+    id: int = Field(description="Grants and overrides share one id space; `end` takes it.")
+    kind: Literal["grant", "override"]
+    feature: str
+    value: EntitlementValue
+    starts: str | None = Field(description="RFC 3339; an override without it applies at once.")
+    ends: str | None = Field(description="RFC 3339; an override without it is open-ended.")
+    status: Literal["active", "upcoming", "ended"]
+    reason: str
+
+
 @router.get("/v1/accounts/{account}/entitlements", response_model=EntitlementsOut)
 def get_entitlements(account: str, key: ReaderKey, runtime: Runtime) -> EntitlementsOut:
     """The account's effective entitlements now (admin, read): plan + add-ons + trial + grants
@@ -111,53 +129,59 @@ def _value(value: EntitlementValue) -> Entitlement:
     return value
 
 
-@router.post("/v1/subscriptions/{subscription_id}/grants", response_model=ReceiptOut)
-def grant(
-    subscription_id: str,
-    body: GrantRequest,
-    key: AdminKey,
+@router.get("/v1/accounts/{account}/grants", response_model=list[GrantEntryOut])
+def list_grants(
+    account: str,
+    key: ReaderKey,
     runtime: Runtime,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> ReceiptOut:
+    include_ended: Annotated[bool, Query(alias="all", description="Include ended ones.")] = False,
+) -> list[GrantEntryOut]:
+    """The account's grants and overrides, active and upcoming (and ended with ``all=true``),
+    in the order they were given (admin, read)."""
+    found = visible_account(runtime, key, account)
+    entries = runtime.ledger.grants(found.id, runtime.clock(), ended=include_ended)
+    return [GrantEntryOut.model_validate(entry) for entry in entries]
+
+
+@router.post("/v1/subscriptions/{subscription_id}/grants", response_model=ReceiptOut)
+def grant(body: GrantRequest, request: Transition) -> ReceiptOut:
     """Extra entitlement for a while, added like an add-on (admin)."""
-    command = GrantEntitlement(
-        at=runtime.clock(),
-        actor=actor_of(key),
+    return request.submit(
+        GrantEntitlement,
         reason=body.reason,
-        idempotency_key=idempotency_key,
-        subscription_id=subscription_id,
-        expected_version=expected_version(if_match),
         feature=body.feature,
         value=_value(body.value),
         starts=body.starts,
         ends=body.ends,
     )
-    return commit(runtime, key, command, response)
 
 
 @router.post("/v1/subscriptions/{subscription_id}/overrides", response_model=ReceiptOut)
-def override(
-    subscription_id: str,
-    body: OverrideRequest,
-    key: AdminKey,
-    runtime: Runtime,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-    if_match: IfMatch = None,
-) -> ReceiptOut:
+def override(body: OverrideRequest, request: Transition) -> ReceiptOut:
     """A value that replaces the plan's (a negotiated limit); open-ended unless ``ends`` (admin)."""
-    command = OverrideEntitlement(
-        at=runtime.clock(),
-        actor=actor_of(key),
+    return request.submit(
+        OverrideEntitlement,
         reason=body.reason,
-        idempotency_key=idempotency_key,
-        subscription_id=subscription_id,
-        expected_version=expected_version(if_match),
         feature=body.feature,
         value=_value(body.value),
         starts=body.starts,
         ends=body.ends,
     )
-    return commit(runtime, key, command, response)
+
+
+@router.post("/v1/subscriptions/{subscription_id}/grants/{entry_id}/end", response_model=ReceiptOut)
+def end_grant(
+    subscription_id: str,
+    entry_id: int,
+    key: AdminKey,
+    runtime: Runtime,
+    response: Response,
+    body: Annotated[EndRequest | None, Body()] = None,
+    idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> ReceiptOut:
+    """End a grant or an override now (admin): a running one closes at this moment, one that has
+    not started is withdrawn; both are kept in the history. 404 ``not_found`` for an id the
+    account does not have; 409 when it has already ended."""
+    request = CommandRequest(subscription_id, key, runtime, response, idempotency_key, if_match)
+    return request.submit(EndEntitlement, reason=body.reason if body else "", entry_id=entry_id)
