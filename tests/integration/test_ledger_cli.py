@@ -220,3 +220,59 @@ def test_seat_reclaim_workflow(cli: typer.Typer) -> None:
     ]
     assert [s["status"] for s in reclaimed["data"]["seats"]] == ["reclaimed"]
     assert [s["status"] for s in restored["data"]["seats"]] == ["assigned"]
+
+
+def test_a_bundle_on_the_command_line_is_bought_shown_and_ended(cli: typer.Typer) -> None:
+    # given Team × 5 monthly bought one by one
+    account, sub = _open(cli)
+
+    # when the agency studio is bought on 2026-03-25 (it adds both of its add-ons)
+    bought = ok(
+        cli, "subscription", "change", sub, "--bundle", "agency_studio", "--at", "2026-03-25"
+    )
+
+    # then each part is 15 % off: 51.00 + 41.65 + 84.15 = 176.80 a month, and account show says so
+    assert bought["data"]["quote"]["recurring"]["per_period"] == "176.80"
+    assert bought["data"]["subscription"]["terms"]["bundle"] == "agency_studio"
+    shown = run(cli, "account", "show", account, "--at", "2026-03-26")
+    assert shown.exit_code == 0, shown.output
+    assert "bought as bundle agency_studio" in shown.stdout
+
+    # when priority support is removed, the bundle ends: 60.00 + 49.00 = 109.00 a month
+    dropped = ok(
+        cli,
+        "subscription",
+        "change",
+        sub,
+        "--remove-add-on",
+        "priority_support",
+        "--at",
+        "2026-03-27",
+    )
+    assert dropped["data"]["quote"]["recurring"]["per_period"] == "109.00"
+    assert "bundle" not in dropped["data"]["subscription"]["terms"]
+    assert "bundle" not in run(cli, "account", "show", account, "--at", "2026-03-28").stdout
+
+
+def test_subscription_create_with_a_bundle_missing_a_part_names_the_field(
+    cli: typer.Typer,
+) -> None:
+    ok(cli, "account", "create", "--external-id", "c", "--name", "C", "--currency", "USD")
+    result = run(
+        cli,
+        "subscription",
+        "create",
+        "--account",
+        "c",
+        "--plan",
+        "team",
+        "--seats",
+        "5",
+        "--add-on",
+        "automation_pack",
+        "--bundle",
+        "agency_studio",
+    )
+    assert result.exit_code == 2
+    assert "bundle" in result.stderr
+    assert "needs all its parts" in result.stderr

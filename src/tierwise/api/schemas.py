@@ -60,6 +60,11 @@ class TermsOut(Shape):
     seats: int = Field(examples=[5])
     add_ons: list[str] = Field(default_factory=list)
     term_years: int = 1
+    bundle: str | None = Field(
+        default=None,
+        description="The catalog bundle the plan and add-ons were bought as; null: one by one.",
+        examples=["agency_studio"],
+    )
 
 
 class SubscriptionOut(Shape):

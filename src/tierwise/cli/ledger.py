@@ -138,6 +138,8 @@ def _render_page(page: dict[str, Any]) -> None:
             f"{', '.join(terms['add_ons']) or 'none'}; period {sub['period_start']} to "
             f"{sub['period_end']}; term {sub['term_start']} to {sub['term_end']}"
         )
+        if terms.get("bundle"):
+            console.print(f"  bought as bundle {terms['bundle']} (its discount while whole)")
         if sub["pending_change"]:
             pending = sub["pending_change"]
             console.print(f"  scheduled {pending['kind']} at {pending['effective_at']}")

@@ -136,9 +136,10 @@ def show_receipt(receipt: Receipt, as_json: bool) -> None:
     if isinstance(subscription, dict):
         terms = subscription["terms"]
         add_ons = ", ".join(terms["add_ons"]) or "no add-ons"
+        bundle = f" (bundle {terms['bundle']})" if terms.get("bundle") else ""
         console.print(
             f"  {subscription['status']}: {terms['plan']} × {terms['seats']} seats, "
-            f"{terms['interval']}ly, {add_ons}; period {subscription['period_start']} to "
+            f"{terms['interval']}ly, {add_ons}{bundle}; period {subscription['period_start']} to "
             f"{subscription['period_end']}, term to {subscription['term_end']}"
         )
         pending = subscription.get("pending_change")

@@ -43,6 +43,10 @@ def create(
     seats: Annotated[int, typer.Option(help="Seats.")] = 1,
     add_on: Annotated[list[str] | None, typer.Option(help="Add-on key (repeatable).")] = None,
     term_years: Annotated[int, typer.Option(help="Contract term in years.")] = 1,
+    bundle: Annotated[
+        str | None,
+        typer.Option(help="Catalog bundle the plan and add-ons are bought as (its parts)."),
+    ] = None,
     currency: Annotated[str | None, typer.Option(help="Default: the account's.")] = None,
     setting: Annotated[list[str] | None, typer.Option(help="key=value (repeatable).")] = None,
     auto_renew: Annotated[bool, typer.Option(help="Renew at term end.")] = True,
@@ -73,6 +77,10 @@ def change(
         list[str] | None, typer.Option(help="Add-on to remove (repeatable).")
     ] = None,
     term_years: Annotated[int | None, typer.Option(help="New contract term in years.")] = None,
+    bundle: Annotated[
+        str | None,
+        typer.Option(help="Buy this catalog bundle: its plan and add-ons join the others."),
+    ] = None,
     preview: Annotated[bool, typer.Option(help="Show the quote; change nothing.")] = False,
     catalog: CatalogOption = None,
     at: AtOption = None,
@@ -82,7 +90,8 @@ def change(
     expected_version: ExpectedVersionOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change plan, interval, seats, add-ons or term; timing and money from the quote engine."""
+    """Change plan, interval, seats, add-ons, term or bundle; timing and money from the quote
+    engine (a change that drops one of the bundle's parts ends the bundle and its discount)."""
     added, removed = tuple(add_on or ()), tuple(remove_add_on or ())
     if not preview:
         submit(c.ChangeSubscription, locals(), add=added, remove=removed)
@@ -97,6 +106,7 @@ def change(
         add=added,
         remove=removed,
         term_years=term_years,
+        bundle=bundle,
     )
     print_json(open_ledger(catalog).preview_change(command))
 

@@ -371,17 +371,21 @@ class Subscription:
         period: BillingPeriod | None = None,
         term_years: int | None = None,
         catalog_version: str | None = None,
+        bundle_ended: bool = False,
     ) -> None:
         """Start the next contract ``term`` (start, end); an expired subscription reactivates.
 
         ``catalog_version`` is the price lock of the new term (the old one when not given); a
-        committed renewal is used up.
+        committed renewal is used up. ``bundle_ended``: the new term's catalog no longer sells
+        the terms' bundle whole, so the parts renew one by one.
         """
         self._require(_IN_FORCE | {_S.EXPIRED}, "renew")
         if term.end <= self.term_end:
             raise InvalidInput("a renewal must extend the term", field="term_end")
         if term_years is not None:
             self.terms = self.terms.with_changes(term_years=term_years)
+        if bundle_ended:
+            self.terms = self.terms.without_bundle()
         if catalog_version is not None:
             self.catalog_version = catalog_version
         if self.status is _S.EXPIRED:

@@ -1,8 +1,9 @@
 """Value objects of a subscription: what is sold (terms) and the states it can be in.
 
-``Terms`` is the part of a subscription a customer buys: plan, billing interval, seats, add-ons and
-contract term. The other values record a state that can be undone: a scheduled change (undone
-until it takes effect), a trial (reverted or converted), a suspension and a revocation.
+``Terms`` is the part of a subscription a customer buys: plan, billing interval, seats, add-ons,
+contract term and the catalog bundle the plan and add-ons were bought as (if any). The other
+values record a state that can be undone: a scheduled change (undone until it takes effect), a
+trial (reverted or converted), a suspension and a revocation.
 """
 
 from __future__ import annotations
@@ -40,19 +41,27 @@ class SubscriptionStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Terms:
-    """Plan, interval, seats, add-ons (sorted, no duplicates) and contract term in years."""
+    """Plan, interval, seats, add-ons (sorted, no duplicates) and contract term in years.
+
+    ``bundle`` names the catalog bundle the plan and add-ons were bought as (``None``: bought one
+    by one); it earns the bundle's discount while the terms hold all its parts. Whether the
+    bundle exists and is whole is a catalog question, checked where the terms are priced.
+    """
 
     plan: str
     interval: BillingInterval
     seats: int
     add_ons: tuple[str, ...] = ()
     term_years: int = 1
+    bundle: str | None = None
 
     def __post_init__(self) -> None:
         if self.seats < 1:
             raise InvalidInput(f"seats must be at least 1, got {self.seats}", field="seats")
         if self.term_years < 1:
             raise InvalidInput("term_years must be at least 1", field="term_years")
+        if self.bundle is not None and not self.bundle.strip():
+            raise InvalidInput("bundle must name a catalog bundle", field="bundle")
         object.__setattr__(self, "add_ons", tuple(sorted(set(self.add_ons))))
 
     def with_changes(
@@ -64,7 +73,7 @@ class Terms:
         add_ons: Iterable[str] | None = None,
         term_years: int | None = None,
     ) -> Terms:
-        """These terms with the given fields replaced (``None`` keeps a field)."""
+        """These terms with the given fields replaced (``None`` keeps a field; the bundle stays)."""
         return replace(
             self,
             plan=self.plan if plan is None else plan,
@@ -74,14 +83,22 @@ class Terms:
             term_years=self.term_years if term_years is None else term_years,
         )
 
+    def without_bundle(self) -> Terms:
+        """These terms bought one by one (the bundle, and its discount, ended)."""
+        return replace(self, bundle=None)
+
     def as_dict(self) -> JsonObject:
-        return {
+        """The terms as JSON; ``bundle`` only when there is one (history stays as it was)."""
+        data: dict[str, Json] = {
             "plan": self.plan,
             "interval": self.interval.value,
             "seats": self.seats,
             "add_ons": list(self.add_ons),
             "term_years": self.term_years,
         }
+        if self.bundle is not None:
+            data["bundle"] = self.bundle
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Terms:
@@ -91,6 +108,7 @@ class Terms:
             seats=int(data["seats"]),
             add_ons=tuple(str(a) for a in data.get("add_ons", ())),
             term_years=int(data.get("term_years", 1)),
+            bundle=str(bundle) if (bundle := data.get("bundle")) is not None else None,
         )
 
 

@@ -66,7 +66,10 @@ class CreateAccount(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class CreateSubscription(Command):
-    """Open a subscription for ``account`` (its id or external id), sold at today's prices."""
+    """Open a subscription for ``account`` (its id or external id), sold at today's prices.
+
+    ``bundle`` buys the plan and add-ons as that catalog bundle (they must be its parts).
+    """
 
     account: str
     plan: str
@@ -74,6 +77,7 @@ class CreateSubscription(Command):
     seats: int = 1
     add_ons: tuple[str, ...] = ()
     term_years: int = 1
+    bundle: str | None = None
     currency: str | None = None  # the account's currency when not given
     settings: Mapping[str, str] = field(default_factory=dict)
     auto_renew: bool = True
@@ -89,7 +93,9 @@ class SubscriptionCommand(Command):
 class ChangeSubscription(SubscriptionCommand):
     """New plan, interval, seats, add-ons or term; what is not given stays.
 
-    ``add_ons`` replaces the whole set; ``add`` and ``remove`` edit it.
+    ``add_ons`` replaces the whole set; ``add`` and ``remove`` edit it. ``bundle`` buys a catalog
+    bundle: its plan (``plan``, if given, must be that one) and its add-ons join the others. A
+    subscription bought as a bundle stays one while the change keeps all its parts.
     """
 
     plan: str | None = None
@@ -99,6 +105,7 @@ class ChangeSubscription(SubscriptionCommand):
     add: tuple[str, ...] = ()
     remove: tuple[str, ...] = ()
     term_years: int | None = None
+    bundle: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

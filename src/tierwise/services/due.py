@@ -20,7 +20,13 @@ from tierwise.pricing.quotes import ProposedChange
 from tierwise.services.commands import Command
 from tierwise.services.context import LedgerContext
 from tierwise.services.ports import UnitOfWork
-from tierwise.services.quoting import period_after, quote_for, renewal_quote, terms_after
+from tierwise.services.quoting import (
+    period_after,
+    quote_for,
+    renewal_bundle,
+    renewal_quote,
+    terms_after,
+)
 from tierwise.services.recording import record
 
 __all__ = ["TICK_ACTOR", "bring_up_to_date"]
@@ -112,7 +118,8 @@ def _renew(
 
     The new term is priced as a renewal under the committed catalog version, or (automatic
     renewal) the version in effect on its first day: the old price lock ends with its term.
-    The terms are priced as they are now, so a change made after the commitment is included.
+    The terms are priced as they are now, so a change made after the commitment is included; a
+    bundle that version no longer sells whole ends (its parts renew one by one).
     """
     committed = subscription.renewal
     start = subscription.term_end
@@ -126,5 +133,11 @@ def _renew(
         reason = "contract term renewed automatically"
     term = contract_term(start, years)
     quote = renewal_quote(version, subscription, years, term=term, effective_at=moment)
-    subscription.renew(moment, term=term, term_years=years, catalog_version=version.version)
+    subscription.renew(
+        moment,
+        term=term,
+        term_years=years,
+        catalog_version=version.version,
+        bundle_ended=renewal_bundle(version, subscription.terms) != subscription.terms.bundle,
+    )
     return quote.as_dict(), "renew", reason

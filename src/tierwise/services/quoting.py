@@ -5,6 +5,11 @@ the subscription's own catalog version (its price lock). The quote's ``subscript
 where the new billing period and contract term start; these helpers turn it into the dates the
 aggregate stores. A renewal is priced by :func:`tierwise.pricing.renewals.quote_renewal` under
 the version that locks the new term (:func:`renewal_quote`).
+
+A subscription bought as a catalog bundle (``Terms.bundle``) is quoted as one, so its discount
+holds through later changes and renewals; a change that drops a part ends it (the quote engine
+decides, and :func:`terms_after` keeps its answer), and a renewal whose catalog version no longer
+sells the bundle whole renews the parts one by one (:func:`renewal_bundle`).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ __all__ = [
     "price_lock",
     "quote_for",
     "recurring_dict",
+    "renewal_bundle",
     "renewal_quote",
     "term_after",
     "terms_after",
@@ -60,6 +66,7 @@ def current_of(subscription: Subscription) -> CurrentSubscription:
         term_years=terms.term_years,
         term_start=subscription.term_start,
         renewal=subscription.renewals > 0,
+        bundle=terms.bundle,
     )
 
 
@@ -67,6 +74,17 @@ def quote_for(
     context: LedgerContext, subscription: Subscription, change: ProposedChange, at: dt.datetime
 ) -> Quote:
     return quote_change(price_lock(context, subscription), current_of(subscription), change, at)
+
+
+def renewal_bundle(version: CatalogVersion, terms: Terms) -> str | None:
+    """The bundle the terms renew as under ``version``: theirs while that version still sells it
+    with exactly these parts among the terms (its plan, each of its add-ons), else none."""
+    if terms.bundle is None:
+        return None
+    bundle = version.bundles.get(terms.bundle)
+    if bundle is None or bundle.plan != terms.plan:
+        return None
+    return terms.bundle if all(key in terms.add_ons for key in bundle.add_ons) else None
 
 
 def renewal_quote(
@@ -81,11 +99,18 @@ def renewal_quote(
     """The subscription's terms renewed for ``term`` (``term_years`` long) under ``version``.
 
     Priced as a renewal, so a long enough term earns the loyalty discount; the quote names the
-    subscription's current price lock as the version before.
+    subscription's current price lock as the version before. A bundle the new version still
+    sells whole keeps its discount (:func:`renewal_bundle`).
     """
     terms = subscription.terms
     configuration = Configuration(
-        terms.plan, terms.add_ons, terms.seats, terms.interval, term_years, renewal=True
+        terms.plan,
+        terms.add_ons,
+        terms.seats,
+        terms.interval,
+        term_years,
+        renewal=True,
+        bundle=renewal_bundle(version, terms),
     )
     return quote_renewal(
         version,
@@ -106,6 +131,7 @@ def terms_after(quote: Quote) -> Terms:
         seats=after.seats,
         add_ons=after.add_ons,
         term_years=after.term_years,
+        bundle=after.bundle,
     )
 
 
@@ -132,10 +158,16 @@ def opening_quote(
     """The money of a new subscription: one full first period of every item, due now.
 
     Priced by the same configuration pricing as every quote, so the first invoice and a later
-    change quote agree on what one period of each item costs.
+    change quote agree on what one period of each item costs. A bundle is checked here: it must
+    exist in ``version`` and the terms must hold all its parts (``InvalidInput`` on ``bundle``).
     """
     configuration = Configuration(
-        terms.plan, terms.add_ons, terms.seats, terms.interval, terms.term_years
+        terms.plan,
+        terms.add_ons,
+        terms.seats,
+        terms.interval,
+        terms.term_years,
+        bundle=terms.bundle,
     )
     priced = price_configuration(version, configuration, currency)
     recurring = recurring_price_of(version, configuration, currency)

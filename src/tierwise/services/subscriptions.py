@@ -36,6 +36,7 @@ from tierwise.services.quoting import (
     opening_quote,
     period_after,
     quote_for,
+    renewal_bundle,
     renewal_quote,
     term_after,
     terms_after,
@@ -74,6 +75,7 @@ def create_subscription(
         seats=command.seats,
         add_ons=command.add_ons,
         term_years=command.term_years,
+        bundle=command.bundle,
     )
     day = command.at.date()
     period = billing_period(day, terms.interval)
@@ -106,6 +108,7 @@ def _proposed(subscription: Subscription, command: ChangeSubscription) -> Propos
         to_seats=command.seats,
         to_interval=command.interval,
         term_years=command.term_years,
+        to_bundle=command.bundle,
     )
 
 
@@ -223,7 +226,12 @@ def renew_subscription(
         version, subscription, years, term=term, effective_at=command.at, first_period=period
     ).as_dict()
     subscription.renew(
-        command.at, term=term, period=period, term_years=years, catalog_version=version.version
+        command.at,
+        term=term,
+        period=period,
+        term_years=years,
+        catalog_version=version.version,
+        bundle_ended=renewal_bundle(version, subscription.terms) != subscription.terms.bundle,
     )
     return finish(uow, subscription, command, "renew", before, quote=quote)
 

@@ -66,6 +66,7 @@ def subscription_row(subscription: Subscription) -> dict[str, Any]:
         "seats": terms.seats,
         "add_ons": list(terms.add_ons),
         "term_years": terms.term_years,
+        "bundle": terms.bundle,
         "currency": subscription.currency,
         "status": subscription.status.value,
         "period_start": subscription.period_start,
@@ -101,6 +102,7 @@ def subscription_from_row(row: Mapping[Any, Any]) -> Subscription:
                 "seats": row["seats"],
                 "add_ons": row["add_ons"],
                 "term_years": row["term_years"],
+                "bundle": row["bundle"],
             },
             **{
                 name: row[name].isoformat()

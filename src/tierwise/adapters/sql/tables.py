@@ -67,6 +67,7 @@ subscriptions = Table(
     Column("seats", Integer, nullable=False),
     Column("add_ons", JsonData, nullable=False),
     Column("term_years", Integer, nullable=False),
+    Column("bundle", String(64)),
     Column("currency", String(3), nullable=False),
     Column("status", String(16), nullable=False),
     Column("period_start", Date, nullable=False),

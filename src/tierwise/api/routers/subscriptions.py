@@ -43,6 +43,12 @@ class SubscriptionCreate(BaseModel):
     seats: int = Field(default=1, ge=1, le=1_000_000)
     add_ons: list[str] = Field(default_factory=list, max_length=50)
     term_years: int = Field(default=1, ge=1, le=10)
+    bundle: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Buy the plan and add-ons as this catalog bundle (they must be its parts).",
+    )
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     settings: dict[str, str] = Field(default_factory=dict)
     auto_renew: bool = True
@@ -66,6 +72,12 @@ class ChangeRequest(BaseModel):
     add: list[str] = Field(default_factory=list, max_length=50)
     remove: list[str] = Field(default_factory=list, max_length=50)
     term_years: int | None = Field(default=None, ge=1, le=10)
+    bundle: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="Buy this catalog bundle: its plan and its add-ons join the others.",
+    )
     reason: str = Field(default="", max_length=1000)
 
     model_config = {"json_schema_extra": {"examples": [{"plan": "business", "seats": 8}]}}
@@ -93,6 +105,7 @@ class ChangeRequest(BaseModel):
             add=tuple(self.add),
             remove=tuple(self.remove),
             term_years=self.term_years,
+            bundle=self.bundle,
         )
 
 
@@ -136,6 +149,7 @@ def create_subscription(
             seats=body.seats,
             add_ons=tuple(body.add_ons),
             term_years=body.term_years,
+            bundle=body.bundle,
             currency=body.currency,
             settings=body.settings,
             auto_renew=body.auto_renew,
