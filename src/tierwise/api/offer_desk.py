@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,8 @@ from tierwise.licensing.events import JsonObject
 from tierwise.services.decisions import Decisions, LiveView
 
 __all__ = ["OfferDesk"]
+
+_log = logging.getLogger("tierwise.api")
 
 
 class OfferDesk:
@@ -99,8 +102,9 @@ class OfferDesk:
 
         def landed(done: asyncio.Future[None]) -> None:
             self._refreshing.pop(account_id, None)
-            if not done.cancelled():
-                done.exception()  # nobody awaits a refresh: readers see their own errors
+            error = None if done.cancelled() else done.exception()
+            if error is not None:  # nobody awaits a refresh; readers meet their own errors
+                _log.warning("re-evaluating the offers of %s failed: %r", account_id, error)
 
         refresh.add_done_callback(landed)
 
