@@ -302,6 +302,44 @@ def test_a_denial_re_evaluates_the_offers_on_the_write_path(world: World) -> Non
     assert after.json()["offer"]["trigger"]["clauses"][0]["detail"] == "paywall_sso = 3 ≥ 3 ✓"
 
 
+def test_a_gauge_set_through_a_synchronous_route_re_evaluates_on_the_write_path(
+    world: World,
+) -> None:
+    # given a quiet Team account read once, and every re-evaluation from now on counted
+    account = _quiet_team_accounts(world)[2]
+    runtime: ApiRuntime = world.client.app.state.runtime  # type: ignore[attr-defined]
+    path = f"/v1/accounts/{account['external_id']}/offers?placement=limit_banner"
+    first = world.client.get(path, headers=world.auth("admin"))
+    assert first.status_code == 200, first.text
+    decisions = world.client.portal.call(runtime.offers.decisions)  # type: ignore[union-attr]
+    made: list[str] = []
+    evaluate = decisions.evaluate
+
+    def counted(view: LiveView, now: dt.datetime) -> JsonObject:
+        made.append(view.stored.account_id)
+        return evaluate(view, now)
+
+    decisions.evaluate = counted  # type: ignore[method-assign]
+    try:
+        # when the product reports 40 projects (a gauge, set in a worker thread), and the write
+        # has settled
+        put = world.client.put(
+            f"/v1/accounts/{account['external_id']}/gauges/projects",
+            json={"value": 40},
+            headers=world.auth("admin"),
+        )
+        assert put.status_code == 200, put.text
+        world.client.portal.call(runtime.offers.settled)  # type: ignore[union-attr]
+        on_write = list(made)
+        after = world.client.get(path, headers=world.auth("admin"))
+    finally:
+        del decisions.evaluate
+    # then the account was re-evaluated once, on the write, and the read used it
+    assert on_write == [account["account_id"]]
+    assert made == on_write
+    assert after.status_code == 200, after.text
+
+
 def test_readers_share_one_re_evaluation_and_others_do_not_wait_for_it(world: World) -> None:
     # given a fresh decisions service whose re-evaluations are held until released
     catalog = load_catalog_path(ROOT / "examples" / "catalog.yaml")

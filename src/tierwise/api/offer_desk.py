@@ -50,6 +50,8 @@ class OfferDesk:
         self._clock = clock
         self._decisions: Decisions | None = None
         self._building: asyncio.Future[Decisions] | None = None
+        #: the event loop the desk serves on (known from the first offer request)
+        self._loop: asyncio.AbstractEventLoop | None = None
         #: re-evaluation key -> the one re-evaluation of it in flight
         self._flights: dict[tuple[object, ...], asyncio.Future[JsonObject]] = {}
         #: account id -> its write-path refresh in flight; accounts signalled again meanwhile
@@ -63,11 +65,13 @@ class OfferDesk:
         if self._building is None:
             self._building = asyncio.ensure_future(run_in_threadpool(self._build))
         try:
-            self._decisions = await asyncio.shield(self._building)
+            decisions = await asyncio.shield(self._building)
         except Exception:
             self._building = None  # a later request tries again (e.g. a playbook fixed on disk)
             raise
-        return self._decisions
+        self._loop = asyncio.get_running_loop()
+        self._decisions = decisions
+        return decisions
 
     async def answer(self, account_id: str, placement: str, now: dt.datetime) -> bytes:
         """The JSON answer of ``GET /v1/accounts/{account}/offers`` for a visible account.
@@ -89,9 +93,23 @@ class OfferDesk:
 
     def signalled(self, account_id: str) -> None:
         """This process just wrote something that may move the account's offers (a paywall
-        hit, an offer outcome): re-evaluate them now, in the background, so that the next
-        reader does not have to. Nothing happens before the first offer request (the
-        decisions service is not built for a process that never serves offers)."""
+        hit, a gauge, an offer outcome): re-evaluate them now, in the background, so that the
+        next reader does not have to. Nothing happens before the first offer request (the
+        decisions service is not built for a process that never serves offers). May be called
+        from a worker thread (a synchronous route): the work is handed to the event loop."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is not loop:
+            loop.call_soon_threadsafe(self._signalled, account_id)
+            return
+        self._signalled(account_id)
+
+    def _signalled(self, account_id: str) -> None:
         if self._decisions is None:
             return
         if account_id in self._refreshing:

@@ -94,7 +94,9 @@ def put_gauge(
     otherwise); the last value set wins.
     """
     found = visible_account(runtime, key, account)
-    return GaugeOut.of(gauges.set(found.id, feature, body.value, runtime.clock()))
+    gauge = gauges.set(found.id, feature, body.value, runtime.clock())
+    runtime.offers.signalled(found.id)  # the account's offers are re-evaluated on this write
+    return GaugeOut.of(gauge)
 
 
 @router.get("/v1/accounts/{account}/gauges/{feature}", response_model=GaugeOut)
