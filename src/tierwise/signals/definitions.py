@@ -93,7 +93,10 @@ ACCOUNT_SIGNALS: tuple[SignalDefinition, ...] = (
     _n("champion_inactive_days", "Days since the account's champion was last active."),
     # time
     _n("tenure_days", "Days since the account's first subscription started."),
-    _n("days_to_renewal", "Days until the contract term ends."),
+    _n(
+        "days_to_renewal",
+        "Days until the paid contract term ends; null without one (a free plan).",
+    ),
     # offers
     _n("last_offer_days_ago", "Days since an offer was last shown; null if never."),
     _t("last_offer_outcome", "Outcome of the last offer: shown, accepted, declined, dismissed."),

@@ -3,7 +3,8 @@
 Order and meaning (thresholds in :class:`LifecycleThresholds`):
 
 1. ``at_risk`` — health below the line, or several red flags: a person should help first;
-2. ``renewal_window`` — the contract term ends soon;
+2. ``renewal_window`` — the paid contract term ends soon (``days_to_renewal`` is null without a
+   paid contract, e.g. on a free plan, so such an account never enters this stage);
 3. ``onboarding`` — a young account;
 4. ``expanding`` — growing into its license: seats nearly all assigned, a limit or allowance
    nearly used, active users growing, or repeated paywall hits;

@@ -95,3 +95,25 @@ def test_vectorised_derivations_equal_the_per_account_ones(
         factors = rules.health.score(row).factors
         assert [actual[f"health_{f.key}"] for f in factors] == [f.points for f in factors]
     con.disconnect()
+
+
+def test_an_account_without_a_paid_contract_is_never_in_the_renewal_window_on_either_path() -> None:
+    # given the same calm account with a paid term 10 days from renewal, and with no paid
+    # contract (days_to_renewal null, as the engine gives a free plan)
+    calm: dict[str, SignalValue] = dict.fromkeys([*_NUMBERS, *_LABELS])
+    calm |= {"nps": 9, "csat": 5, "mau": 40, "seats_assigned": 5, "tenure_days": 900}
+    calm |= {"adoption_breadth": 1.0, "usage_change_30d": 0.25, "failed_payments_30d": 0}
+    rows = [
+        {"account_id": "paid"} | calm | {"days_to_renewal": 10},
+        {"account_id": "free"} | calm | {"days_to_renewal": None},
+    ]
+    con = ibis.duckdb.connect()
+    table = derive_columns(ibis.memtable(_arrow(rows)), FEATURES, DEFAULT_RULES)
+    vectorised = {row["account_id"]: row for row in con.to_pyarrow(table).to_pylist()}
+    con.disconnect()
+    # then both paths agree: the paid term is in the window, the free one falls through to the
+    # next rule that holds
+    stages = {row["account_id"]: derive(row)["lifecycle_stage"] for row in rows}
+    assert {key: row["lifecycle_stage"] for key, row in vectorised.items()} == stages
+    assert stages["paid"] == "renewal_window"
+    assert stages["free"] not in ("renewal_window", None)

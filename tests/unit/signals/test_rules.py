@@ -95,6 +95,9 @@ def test_an_unknown_size_band_in_a_rule_is_refused() -> None:
         # order: at risk wins over the renewal window, the window over onboarding
         ({"red_flags": 3, "days_to_renewal": 10}, LifecycleStage.AT_RISK),
         ({"days_to_renewal": 10, "tenure_days": 5}, LifecycleStage.RENEWAL_WINDOW),
+        # a free plan has no contract to renew (days_to_renewal null): never the window
+        ({"days_to_renewal": None}, LifecycleStage.MATURE),
+        ({"days_to_renewal": None, "tenure_days": 5}, LifecycleStage.ONBOARDING),
     ],
 )
 def test_lifecycle_stages(changes: dict[str, SignalValue], stage: LifecycleStage) -> None:

@@ -2,7 +2,9 @@
 
 * ``seat_utilisation`` = ``seats_assigned / seats`` (null without seats);
 * ``tenure_days`` = days from ``first_started`` to as-of's date; ``days_to_renewal`` = days from
-  as-of's date to ``term_end``; ``trial_used_days_ago`` = whole days since ``last_trial_at``;
+  as-of's date to ``term_end`` for a paid contract term, null without one (a free plan's term
+  has no contract to renew, so no renewal rule or stage may fire on it);
+  ``trial_used_days_ago`` = whole days since ``last_trial_at``;
 * ``paywall_<feature>`` and ``paywall_hits_30d`` — ``denied`` and ``soft_limit`` records of
   the last 30 days;
 * ``last_offer_days_ago`` — whole days since an offer was last shown; ``last_offer_outcome`` —
@@ -63,7 +65,9 @@ def license_signals(licenses: ir.Table, as_of: AsOf) -> ir.Table:
             seats > 0, licenses["seats_assigned"] / seats.cast("float64"), ibis.null("float64")
         ),
         tenure_days=as_of.days_after(licenses["first_started"]),
-        days_to_renewal=as_of.days_until(licenses["term_end"]),
+        days_to_renewal=ibis.ifelse(
+            licenses["paid"], as_of.days_until(licenses["term_end"]), ibis.null("int64")
+        ),
         period_start="period_start",
         period_end="period_end",
     )

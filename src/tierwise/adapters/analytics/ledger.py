@@ -11,8 +11,11 @@ becomes in-memory tables (``ibis.memtable``) on whatever engine reads the events
     ``company_size``, ``plan``, ``plan_rank``, ``interval``, ``term_years``, ``status``,
     ``trial_plan`` (running trial, or null), ``last_trial_at``, ``seats``, ``seats_assigned``
     (seats held: assigned or noticed), ``first_started`` (date the first subscription started),
-    ``term_end``, ``period_start``, ``period_end`` (the billing period in force, dates), and
-    ``profile`` (a key of the account's resolved entitlements).
+    ``term_end``, ``period_start``, ``period_end`` (the billing period in force, dates),
+    ``profile`` (a key of the account's resolved entitlements) and ``paid`` (the subscription
+    pays for its contract term: its recurring price is above zero; false on a free plan, whose
+    term renews without a contract to renew — taken as true when a table made elsewhere has no
+    such column).
 ``entitlements``: per profile and feature — ``entitled`` and ``limit`` (null: unlimited, or a
     boolean feature). Accounts with equal entitlements share a profile (the entitlement
     snapshot's fingerprint), so a million accounts need only a handful of rows.
@@ -77,6 +80,7 @@ LICENSES_SCHEMA = pa.schema(
         ("period_start", pa.date32()),
         ("period_end", pa.date32()),
         ("profile", pa.string()),
+        ("paid", pa.bool_()),
     ]
 )
 ENTITLEMENTS_SCHEMA = pa.schema(
@@ -116,6 +120,7 @@ class LicenseRow:
     company_size: int | None = None
     trial_plan: str | None = None
     last_trial_at: dt.datetime | None = None
+    paid: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,9 +158,10 @@ def license_row(
     *,
     plan_rank: int,
     first_started: dt.date,
+    paid: bool = True,
 ) -> LicenseRow:
     """An account's license row from the ledger's domain objects (the subscription in force,
-    its seats and its resolved entitlements)."""
+    its seats and its resolved entitlements); ``paid``: its recurring price is above zero."""
     return LicenseRow(
         account_id=account.id,
         external_id=account.external_id,
@@ -176,6 +182,7 @@ def license_row(
         period_start=subscription.period_start,
         period_end=subscription.period_end,
         profile=snapshot.fingerprint,
+        paid=paid,
     )
 
 
@@ -225,7 +232,11 @@ class LedgerSnapshot:
         paywall: pa.Table | None = None,
         offers: pa.Table | None = None,
     ) -> LedgerSnapshot:
-        """Tables made elsewhere (pandas, Parquet, a generator), cast to the expected schemas."""
+        """Tables made elsewhere (pandas, Parquet, a generator), cast to the expected schemas.
+
+        A licenses table without ``paid`` is taken as all paid (every term a contract)."""
+        if "paid" not in licenses.column_names:
+            licenses = licenses.append_column("paid", pa.repeat(pa.scalar(True), len(licenses)))
         return cls(
             licenses=licenses.select(LICENSES_SCHEMA.names).cast(LICENSES_SCHEMA),
             entitlements=entitlements.select(ENTITLEMENTS_SCHEMA.names).cast(ENTITLEMENTS_SCHEMA),

@@ -32,6 +32,7 @@ from tierwise.adapters.sql.driver_statements import DriverCursor, DriverStatemen
 from tierwise.adapters.sql.gauges import gauges as gauge_table
 from tierwise.adapters.sql.rows import grant_from_row, override_from_row, subscription_from_row
 from tierwise.catalog.versions import Catalog
+from tierwise.errors import InvalidInput
 from tierwise.licensing.entitlements import (
     EntitlementSnapshot,
     EntitlementSources,
@@ -40,7 +41,8 @@ from tierwise.licensing.entitlements import (
     resolve_entitlements,
 )
 from tierwise.licensing.subscriptions import Subscription
-from tierwise.licensing.terms import SubscriptionStatus
+from tierwise.licensing.terms import SubscriptionStatus, Terms
+from tierwise.pricing.recurring import Configuration, price_configuration
 from tierwise.services.decision_ports import AccountRecord, LiveAccount, LiveCounters
 from tierwise.services.quoting import current_of
 
@@ -107,6 +109,20 @@ def _record(account: Mapping[str, object], subscription: Subscription) -> Accoun
     )
 
 
+def _pays(catalog: Catalog, catalog_version: str, terms: Terms, currency: str) -> bool:
+    """Whether the terms cost anything: a free plan (its recurring price zero) has no paid
+    contract term, so no renewal is coming for it (``days_to_renewal`` is null). Terms the
+    catalog can no longer price are taken as paid, as they were when sold."""
+    configuration = Configuration(
+        terms.plan, terms.add_ons, terms.seats, terms.interval, terms.term_years
+    )
+    try:
+        priced = price_configuration(catalog.version(catalog_version), configuration, currency)
+    except InvalidInput:
+        return True
+    return priced.amount.amount > 0
+
+
 def read_ledger(engine: Engine, catalog: Catalog, as_of: dt.datetime) -> LedgerRead:
     """Every account with a subscription in force, as the signals and decisions need it."""
     with engine.connect() as connection:
@@ -146,6 +162,7 @@ def read_ledger(engine: Engine, catalog: Catalog, as_of: dt.datetime) -> LedgerR
     profiles: dict[str, EntitlementSnapshot] = {}
     records: dict[str, AccountRecord] = {}
     licenses: list[LicenseRow] = []
+    paying: dict[tuple[object, ...], bool] = {}
     for subscription in subscriptions:
         account = accounts.get(subscription.account_id)
         if account is None or not subscription.in_force or subscription.account_id in records:
@@ -174,6 +191,11 @@ def read_ledger(engine: Engine, catalog: Catalog, as_of: dt.datetime) -> LedgerR
         profiles.setdefault(snapshot.fingerprint, snapshot)
         version = catalog.version(subscription.catalog_version)
         records[subscription.account_id] = _record(account, subscription)
+        terms = subscription.terms
+        priced = (subscription.catalog_version, terms, subscription.currency)
+        paid = paying.get(priced)
+        if paid is None:
+            paid = paying[priced] = _pays(catalog, *priced)
         licenses.append(
             LicenseRow(
                 account_id=subscription.account_id,
@@ -195,6 +217,7 @@ def read_ledger(engine: Engine, catalog: Catalog, as_of: dt.datetime) -> LedgerR
                 period_start=subscription.period_start,
                 period_end=subscription.period_end,
                 profile=snapshot.fingerprint,
+                paid=paid,
             )
         )
     rows = [row for snapshot in profiles.values() for row in entitlement_rows(snapshot)]
