@@ -84,7 +84,11 @@ class GroupCommit(Generic[B, R]):
         self._arrived()
         if self._writer is None:
             self._writer = asyncio.create_task(self._drain())
-        return await asyncio.shield(future)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            future.add_done_callback(_collect)  # nobody reads its outcome: don't log it as lost
+            raise
 
     def _arrived(self) -> None:
         if self._arrival is not None:
@@ -158,3 +162,8 @@ def _resolve(future: asyncio.Future[R], result: R) -> None:
 def _fail(future: asyncio.Future[R], error: Exception) -> None:
     if not future.done():
         future.set_exception(error)
+
+
+def _collect(future: asyncio.Future[R]) -> None:
+    if not future.cancelled():
+        future.exception()
