@@ -11,8 +11,9 @@ documented conventions — and the ledger snapshot (licenses over the example ca
 paywall hits, offers). Each timed run is a fresh process that reads the Parquet files and
 materialises one row per account:
 
-* **tierwise** — :func:`tierwise.adapters.analytics.signals.compute_signals` on DuckDB, written
-  to a DuckDB table (``CREATE TABLE AS``);
+* **tierwise** — :func:`tierwise.adapters.analytics.signals.compute_signals` on DuckDB, its
+  activity part staged in a temporary table (``stage=temporary_tables(backend)``), the result
+  written to a DuckDB table (``CREATE TABLE AS``);
 * **hand SQL** — one hand-written DuckDB query computing the same columns (the floor);
 * **pandas** — a straightforward pandas implementation (group-bys per family, the derived
   signals through the per-account rules), on a sample of the accounts and their events
@@ -48,7 +49,7 @@ from benchmarks.signals_pandas import pandas_signals
 from benchmarks.signals_sql import hand_sql
 from tierwise.adapters.analytics.engine import duckdb_backend, parquet_events
 from tierwise.adapters.analytics.ledger import LedgerSnapshot
-from tierwise.adapters.analytics.signals import compute_signals, output_columns
+from tierwise.adapters.analytics.signals import compute_signals, output_columns, temporary_tables
 from tierwise.adapters.catalog_files import load_catalog_path
 from tierwise.catalog.model import CatalogVersion, FeatureKind
 from tierwise.signals.health import DEFAULT_HEALTH
@@ -220,7 +221,11 @@ def ledger(directory: Path) -> LedgerSnapshot:
 def run_tierwise(directory: Path, memory_limit: str) -> tuple[int, Any]:
     backend = duckdb_backend(threads=2, memory_limit=memory_limit, temp_directory=directory / "tmp")
     table = compute_signals(
-        parquet_events(directory / "events", backend), ledger(directory), catalog(), AS_OF
+        parquet_events(directory / "events", backend),
+        ledger(directory),
+        catalog(),
+        AS_OF,
+        stage=temporary_tables(backend),
     )
     backend.create_table("signals", table, temp=True)
     result = backend.con.sql("SELECT * FROM signals").to_arrow_table()
