@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -378,3 +379,20 @@ def test_readers_share_one_re_evaluation_and_others_do_not_wait_for_it(world: Wo
     assert waiting
     assert made.count(first) == 1
     assert len(set(bodies)) == 1
+
+
+def test_the_served_app_freezes_its_start_up_heap_and_a_test_app_does_not(world: World) -> None:
+    # given nothing frozen, an app built as uvicorn's factory builds it (no options) and one
+    # built with explicit options, as tests do
+    gc.unfreeze()
+    try:
+        # when each starts
+        with TestClient(create_app(world.settings, options=ApiOptions(clock=lambda: NOW))):
+            left_alone = gc.get_freeze_count()
+        with TestClient(create_app(world.settings)):
+            frozen = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()
+    # then only the served app moved its start-up objects out of the collector's way
+    assert left_alone == 0
+    assert frozen > 10_000

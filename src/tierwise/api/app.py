@@ -26,7 +26,7 @@ from tierwise.api.routers import (
     transitions,
     webhooks,
 )
-from tierwise.api.runtime import ApiOptions, build_runtime
+from tierwise.api.runtime import ApiOptions, build_runtime, freeze_heap
 from tierwise.api.schemas import ProblemOut
 from tierwise.api.usage_routes import install_usage
 from tierwise.config import Settings
@@ -60,10 +60,13 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 def create_app(settings: Settings | None = None, *, options: ApiOptions | None = None) -> FastAPI:
     """The API on ``settings`` (default: from the environment), with its own runtime."""
-    runtime = build_runtime(settings or Settings(), options or ApiOptions())
+    options = options or ApiOptions(freeze_heap=True)  # the served app (uvicorn's factory)
+    runtime = build_runtime(settings or Settings(), options)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if options.freeze_heap:  # everything built at start-up: out of the collector's way
+            freeze_heap()
         yield
         await runtime.offers.settled()  # re-evaluations in flight use the engine
         runtime.engine.dispose()
