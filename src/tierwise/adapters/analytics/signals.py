@@ -202,7 +202,9 @@ def compute_signals(
 
 def temporary_tables(backend: Any) -> Stage:
     """A :data:`Stage` that writes the part into a new temporary table of ``backend`` (an Ibis
-    backend: DuckDB's lives as long as the connection) and reads it from there."""
+    backend with temporary tables, such as DuckDB, where it lives as long as the connection) and
+    reads it from there. Ibis's PySpark backend has no temporary tables: on Spark, leave
+    ``stage`` out and the signals run as one query."""
 
     def stage(table: ir.Table) -> ir.Table:
         written: ir.Table = backend.create_table(
