@@ -19,7 +19,13 @@ from hypothesis import strategies as st
 from tierwise.adapters.catalog_files import load_catalog_path
 from tierwise.catalog.model import BillingInterval, CatalogVersion, ChangeTiming
 from tierwise.money import Money
-from tierwise.offers.playbook import PlanTarget, RiskAssumption, Valuation, ValuationBasis
+from tierwise.offers.playbook import (
+    PlanTarget,
+    RiskAssumption,
+    TargetKind,
+    Valuation,
+    ValuationBasis,
+)
 from tierwise.offers.ranking import (
     Candidate,
     RevenueValue,
@@ -103,11 +109,13 @@ def test_commitments_no_longer_rank_last_behind_a_cheaper_add_on() -> None:
     # given the values above with their priors: yearly billing 0.10 × 108.00 = 10.80 against an
     # add-on worth 0.09 × 100.00 = 9.00; on the run-rate basis yearly was 0.10 × −288 = −28.80
     worth = RevenueValue(usd("1728.00"), usd("1440.00"), usd("108.00"))
-    yearly = Candidate("yearly", "annual_interval", 5, Decimal("0.10"), usd("-288"), (), worth)
-    add_on = Candidate("add_on", "add_on", 5, Decimal("0.09"), usd("100.00"), ())
+    yearly = Candidate(
+        "yearly", TargetKind.ANNUAL_INTERVAL, 5, Decimal("0.10"), usd("-288"), (), worth
+    )
+    add_on = Candidate("add_on", TargetKind.ADD_ON, 5, Decimal("0.09"), usd("100.00"), ())
     assert yearly.expected_value == usd("10.80")
     assert [c.offer for c in rank([add_on, yearly])] == ["yearly", "add_on"]
-    run_rate = Candidate("yearly", "annual_interval", 5, Decimal("0.10"), usd("-288"), ())
+    run_rate = Candidate("yearly", TargetKind.ANNUAL_INTERVAL, 5, Decimal("0.10"), usd("-288"), ())
     assert run_rate.expected_value == usd("-28.80")
     assert [c.offer for c in rank([add_on, run_rate])] == ["add_on", "yearly"]
 
