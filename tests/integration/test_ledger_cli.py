@@ -276,3 +276,43 @@ def test_subscription_create_with_a_bundle_missing_a_part_names_the_field(
     assert result.exit_code == 2
     assert "bundle" in result.stderr
     assert "needs all its parts" in result.stderr
+
+
+def test_account_show_prints_customer_text_as_written_not_as_markup(cli: typer.Typer) -> None:
+    # given an account whose name and a history reason look like Rich markup
+    ok(
+        cli,
+        "account",
+        "create",
+        "--external-id",
+        "crm-[b]",
+        "--name",
+        "[bold]Acme[/bold]",
+        "--currency",
+        "USD",
+        "--at",
+        "2026-03-10",
+    )
+    sub = ok(
+        cli,
+        "subscription",
+        "create",
+        "--account",
+        "crm-[b]",
+        "--plan",
+        "team",
+        "--seats",
+        "5",
+        "--at",
+        "2026-03-10",
+    )["subject_id"]
+    ok(cli, "subscription", "suspend", sub, "--reason", "[active] unpaid", "--at", "2026-03-11")
+
+    # when the account is shown in the terminal (not --json)
+    shown = run(cli, "account", "show", "crm-[b]", "--at", "2026-03-12")
+
+    # then the text is printed as the customer and the admin wrote it, brackets and all
+    assert shown.exit_code == 0, shown.output
+    assert "[bold]Acme[/bold]" in shown.stdout
+    assert "crm-[b]" in shown.stdout
+    assert "[active] unpaid" in shown.stdout

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tierwise.catalog.model import Entitlement
@@ -178,6 +179,6 @@ def list_entries(
             entry["starts"] or "",
             entry["ends"] or "",
             entry["status"],
-            entry["reason"],
+            escape(entry["reason"]),
         )
     console.print(table)

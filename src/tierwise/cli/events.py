@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -196,7 +197,7 @@ def _print_report(report: ImportReport) -> None:
     if report.rejected:
         table = Table("file", "row", "reason", title="rejected rows (first ones)")
         for rejection in report.examples:
-            table.add_row(rejection.file, str(rejection.row), rejection.reason)
+            table.add_row(escape(rejection.file), str(rejection.row), escape(rejection.reason))
         console.print(table)
         for reason, n in report.reasons.items():
             console.print(f"  {reason}: {n:,}")

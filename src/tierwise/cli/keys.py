@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tierwise import bootstrap
@@ -109,7 +110,7 @@ def list_keys(json_output: JsonOption = False) -> None:
         table.add_row(
             key.id,
             key.scope.value,
-            key.name,
+            escape(key.name),
             key.account_id or "",
             "default" if key.rate_limit is None else str(key.rate_limit),
             key.created_at.strftime("%Y-%m-%d %H:%M"),

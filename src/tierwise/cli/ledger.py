@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tierwise import bootstrap
@@ -100,10 +101,10 @@ def account_list(
     for account in accounts:
         table.add_row(
             account["id"],
-            account["external_id"],
-            account["name"],
+            escape(account["external_id"]),
+            escape(account["name"]),
             account["currency"],
-            account["owner"] or "",
+            escape(account["owner"] or ""),
         )
     console.print(table)
 
@@ -126,9 +127,10 @@ def account_show(
 
 def _render_page(page: dict[str, Any]) -> None:
     account = page["account"]
-    console.print(f"[bold]{account['name']}[/] ({account['id']}, {account['external_id']})")
+    name, external_id = escape(account["name"]), escape(account["external_id"])
+    console.print(f"[bold]{name}[/] ({account['id']}, {external_id})")
     details = [account.get(k) for k in ("industry", "company_size", "region", "owner")]
-    console.print("  " + " · ".join(str(d) for d in details if d is not None))
+    console.print("  " + " · ".join(str(d) for d in details if d is not None), markup=False)
     for item in page["subscriptions"]:
         sub = item["subscription"]
         terms = sub["terms"]
@@ -154,7 +156,10 @@ def _render_page(page: dict[str, Any]) -> None:
         seats = Table("user", "status", "assigned", "last active", title="seats")
         for seat in item["seats"]:
             seats.add_row(
-                seat["user"], seat["status"], seat["assigned_at"], seat["last_active_at"] or ""
+                escape(seat["user"]),
+                seat["status"],
+                seat["assigned_at"],
+                seat["last_active_at"] or "",
             )
         console.print(seats)
         history = Table("v", "at", "transition", "actor", "reason", title="recent history")
@@ -163,8 +168,8 @@ def _render_page(page: dict[str, Any]) -> None:
                 str(entry["version"]),
                 entry["at"],
                 entry["transition"],
-                entry["actor"],
-                entry["reason"],
+                escape(entry["actor"]),
+                escape(entry["reason"]),
             )
         console.print(history)
     entitlements = page["entitlements"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tierwise.cli.ledger_options import (
@@ -79,7 +80,9 @@ def dormant(
         return
     table = Table("user", "status", "last seen", "idle days", title="dormant seats")
     for line in report:
-        table.add_row(line.user, line.status.value, line.last_seen.isoformat(), str(line.idle_days))
+        table.add_row(
+            escape(line.user), line.status.value, line.last_seen.isoformat(), str(line.idle_days)
+        )
     console.print(table)
 
 
