@@ -26,15 +26,13 @@ import orjson
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope
 
 from tierwise.api.auth import CHECK_SCOPES, hidden_account, require_scope
 from tierwise.api.fronts import (
     ExceptionHandlers,
+    Front,
     install_front,
-    route_path,
-    send_json,
-    send_problem,
 )
 from tierwise.api.problems import ApiProblem
 from tierwise.api.runtime import ApiRuntime
@@ -173,7 +171,7 @@ async def answer_batch(runtime: ApiRuntime, key: ApiKey, request: BatchCheckRequ
     return batch_json(account_id, decisions)
 
 
-class CheckFront:
+class CheckFront(Front):
     """ASGI layer answering ``POST`` on the two check paths; passes everything else on.
 
     ``handlers`` are the app's exception handlers (``app.exception_handlers``, read on every
@@ -184,22 +182,14 @@ class CheckFront:
     """
 
     def __init__(self, app: ASGIApp, *, runtime: ApiRuntime, handlers: ExceptionHandlers) -> None:
-        self._app = app
+        super().__init__(app, handlers=handlers)
         self._runtime = runtime
-        self._handlers = handlers
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            path = route_path(scope)
-            if path in (CHECK_PATH, BATCH_PATH):
-                try:
-                    body = await self._answer(scope, receive, batch=path == BATCH_PATH)
-                except Exception as error:
-                    await send_problem(self._handlers, error, scope, receive, send)
-                    return
-                await send_json(send, body)
-                return
-        await self._app(scope, receive, send)
+    def claims(self, path: str) -> bool:
+        return path in (CHECK_PATH, BATCH_PATH)
+
+    async def answer(self, scope: Scope, receive: Receive, path: str) -> bytes:
+        return await self._answer(scope, receive, batch=path == BATCH_PATH)
 
     async def _answer(self, scope: Scope, receive: Receive, *, batch: bool) -> bytes:
         authorization: str | None = None

@@ -1,4 +1,4 @@
-"""What the hot paths answered ahead of FastAPI's routing share (the checks, the in-app offers).
+"""What the hot paths answered ahead of FastAPI's routing share (checks, in-app offers, ingest).
 
 A front is a plain ASGI layer outside the app's whole middleware stack: it answers its own
 requests with pre-encoded JSON and passes every other request on. Errors raised on its way are
@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = [
     "ExceptionHandlers",
+    "Front",
     "header",
     "install_front",
     "route_path",
@@ -28,6 +29,41 @@ __all__ = [
 ]
 
 ExceptionHandlers = Mapping[Any, Callable[[Request, Exception], Response | Awaitable[Response]]]
+
+
+class Front:
+    """An ASGI layer that answers the ``method`` requests whose path it :meth:`claims` with the
+    JSON bytes of :meth:`answer`, errors through ``handlers`` (the app's exception handlers, read
+    on every error so handlers added later count), and passes every other request on to ``app``.
+    """
+
+    #: the HTTP method of every request the front answers
+    method = "POST"
+
+    def __init__(self, app: ASGIApp, *, handlers: ExceptionHandlers) -> None:
+        self._app = app
+        self._handlers = handlers
+
+    def claims(self, path: str) -> bool:
+        """Whether the front answers ``path`` (the route path, without the root path)."""
+        raise NotImplementedError
+
+    async def answer(self, scope: Scope, receive: Receive, path: str) -> bytes:
+        """The JSON body of a 200 answer to a claimed request; raise to answer a problem."""
+        raise NotImplementedError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == self.method:
+            path = route_path(scope)
+            if self.claims(path):
+                try:
+                    body = await self.answer(scope, receive, path)
+                except Exception as error:
+                    await send_problem(self._handlers, error, scope, receive, send)
+                    return
+                await send_json(send, body)
+                return
+        await self._app(scope, receive, send)
 
 
 def install_front(app: FastAPI, front: Callable[[ASGIApp], ASGIApp]) -> None:

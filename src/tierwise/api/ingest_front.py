@@ -19,16 +19,14 @@ from __future__ import annotations
 import orjson
 from fastapi import FastAPI
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope
 
 from tierwise.api.auth import require_scope
 from tierwise.api.fronts import (
     ExceptionHandlers,
+    Front,
     header,
     install_front,
-    route_path,
-    send_json,
-    send_problem,
 )
 from tierwise.api.ingestion import Ingestion
 from tierwise.api.routers.ingest import SEGMENT_CALLS, ingest_cloudevents, ingest_segment_call
@@ -44,7 +42,7 @@ _SEGMENT_PATHS = {f"/v1/{call}": call for call in SEGMENT_CALLS}
 _SEGMENT_ANSWER = orjson.dumps({"success": True})
 
 
-class IngestFront:
+class IngestFront(Front):
     """ASGI layer answering the ingest routes (``POST`` only); passes everything else on
     (``handlers``: the app's exception handlers, read on every error)."""
 
@@ -56,25 +54,14 @@ class IngestFront:
         ingestion: Ingestion,
         handlers: ExceptionHandlers,
     ) -> None:
-        self._app = app
+        super().__init__(app, handlers=handlers)
         self._runtime = runtime
         self._ingestion = ingestion
-        self._handlers = handlers
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "POST":
-            path = route_path(scope)
-            if path == _EVENTS or path in _SEGMENT_PATHS:
-                try:
-                    body = await self._answer(scope, receive, path)
-                except Exception as error:
-                    await send_problem(self._handlers, error, scope, receive, send)
-                    return
-                await send_json(send, body)
-                return
-        await self._app(scope, receive, send)
+    def claims(self, path: str) -> bool:
+        return path == _EVENTS or path in _SEGMENT_PATHS
 
-    async def _answer(self, scope: Scope, receive: Receive, path: str) -> bytes:
+    async def answer(self, scope: Scope, receive: Receive, path: str) -> bytes:
         runtime = self._runtime
         authorization = header(scope, b"authorization")
         call = _SEGMENT_PATHS.get(path)

@@ -25,16 +25,14 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope
 
 from tierwise.api.auth import CHECK_SCOPES, hidden_account, require_scope
 from tierwise.api.fronts import (
     ExceptionHandlers,
+    Front,
     header,
     install_front,
-    route_path,
-    send_json,
-    send_problem,
 )
 from tierwise.api.runtime import ApiRuntime
 from tierwise.services.api_keys import ApiKey
@@ -66,33 +64,26 @@ async def answer_offer(runtime: ApiRuntime, key: ApiKey, account: str, placement
     return await runtime.offers.answer(account_id, placement, runtime.clock())
 
 
-class OfferFront:
+class OfferFront(Front):
     """ASGI layer answering ``GET /v1/accounts/{account}/offers``; passes everything else on
     (``handlers``: the app's exception handlers, read on every error)."""
 
+    method = "GET"
+
     def __init__(self, app: ASGIApp, *, runtime: ApiRuntime, handlers: ExceptionHandlers) -> None:
-        self._app = app
+        super().__init__(app, handlers=handlers)
         self._runtime = runtime
-        self._handlers = handlers
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            found = _OFFERS_PATH.fullmatch(route_path(scope))
-            if found is not None:
-                try:
-                    body = await self._answer(scope, found["account"])
-                except Exception as error:
-                    await send_problem(self._handlers, error, scope, receive, send)
-                    return
-                await send_json(send, body)
-                return
-        await self._app(scope, receive, send)
+    def claims(self, path: str) -> bool:
+        return _OFFERS_PATH.fullmatch(path) is not None
 
-    async def _answer(self, scope: Scope, account: str) -> bytes:
+    async def answer(self, scope: Scope, receive: Receive, path: str) -> bytes:
+        found = _OFFERS_PATH.fullmatch(path)
+        assert found is not None  # claimed
         runtime = self._runtime
         authorization = header(scope, b"authorization")
         key = require_scope(await runtime.authenticator.authenticate(authorization), *CHECK_SCOPES)
-        return await answer_offer(runtime, key, account, _placement(scope["query_string"]))
+        return await answer_offer(runtime, key, found["account"], _placement(scope["query_string"]))
 
 
 def install_offer_front(app: FastAPI, runtime: ApiRuntime) -> None:
