@@ -7,8 +7,9 @@ Layout and format
     Parquet files because ingest arrives in many small batches: a table takes each batch in one
     ACID transaction and stays compact, whereas each small batch would be a new Parquet file to
     compact later. DuckDB (and Ibis on DuckDB) read the table directly; for Spark and other
-    engines :meth:`EventStore.export_parquet` writes a Hive-partitioned Parquet dataset
-    (``month=YYYY-MM/*.parquet``, UTC timestamps) that they read as-is.
+    engines :meth:`EventStore.export_parquet` keeps a Hive-partitioned Parquet dataset
+    (``month=YYYY-MM/data_0.parquet``, UTC timestamps) that they read as-is, rewriting only the
+    months whose events changed since its last run (:mod:`tierwise.adapters.parquet_export`).
 
 Exactly once
     An event is stored only when no stored event has the same ``(source, id)``; within one batch
@@ -42,7 +43,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -56,6 +56,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from tierwise.adapters.event_keys import KeyIndex, key_hashes
+from tierwise.adapters.parquet_export import ParquetExport, export_months
 from tierwise.catalog.model import Aggregation, Meter
 from tierwise.errors import EventStoreUnavailable, InvalidInput
 from tierwise.usage.events import UsageEvent
@@ -438,29 +439,23 @@ class EventStore:
         )
 
     def export_parquet(self, directory: Path) -> int:
-        """Write every event as a Parquet dataset partitioned by ``month=YYYY-MM`` (UTC) and
-        return the number of events written.
+        """Bring the Parquet dataset in ``directory`` (partitioned by ``month=YYYY-MM``, UTC) up
+        to date with the store and return the number of events it holds — every stored event,
+        whether this run wrote it or kept it from an earlier export.
 
-        The dataset is built beside ``directory`` and swapped in whole, so a reader never sees a
-        half-written export. Spark reads it with ``spark.read.parquet(directory)``.
+        Only the months whose events changed since the last export are written again (all of
+        them on the first export, or when the directory was exported from another store), and
+        each is swapped in with one rename, so a reader never sees a half-written month
+        (:mod:`tierwise.adapters.parquet_export`; :meth:`export_parquet_report` tells which
+        months were rewritten). Spark reads it with ``spark.read.parquet(directory)``.
         """
-        target = Path(directory)
-        building = target.with_name(f".{target.name}.building")
-        shutil.rmtree(building, ignore_errors=True)
+        return self.export_parquet_report(directory).events
+
+    def export_parquet_report(self, directory: Path) -> ParquetExport:
+        """:meth:`export_parquet`, telling what it did: the events and months now in the
+        export, the months rewritten and removed by this run, and whether it rebuilt it all."""
         with self.reader() as con:
-            written = _scalar(con, "SELECT count(*) FROM usage_events")
-            con.execute(
-                "COPY (SELECT *, strftime(time, '%Y-%m') AS month FROM usage_events) "
-                f"TO '{_sql_text(building)}' (FORMAT parquet, PARTITION_BY (month))"
-            )
-        if written == 0:
-            building.mkdir(parents=True, exist_ok=True)
-        retired = target.with_name(f".{target.name}.retired")
-        if target.exists():
-            target.rename(retired)
-        building.rename(target)
-        shutil.rmtree(retired, ignore_errors=True)
-        return written
+            return export_months(con, self.path, Path(directory))
 
     def _totals(
         self,
@@ -659,10 +654,6 @@ def _from_us(micros: int) -> dt.datetime:
 def _json_path(name: str) -> str:
     """A JSON path to a top-level member, quoted so that any member name is read literally."""
     return '$."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _sql_text(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _unavailable(path: Path, error: duckdb.Error) -> EventStoreUnavailable:
