@@ -27,7 +27,10 @@ Reported: requests answered per second, p50/p90/p99 latency, every answer that w
 status and problem ``code`` (wrk only), the server's CPU time per request over the measured
 round (from ``/proc``, requests and denials together), and the load average before and after.
 ``--company DIR`` builds the company once into ``DIR`` and copies it for each run (runs on the
-same data, without paying the build again).
+same data, without paying the build again). ``--stages FILE`` serves with per-stage clocks on the
+offers' path (:mod:`benchmarks.offers_stages`) and writes their summary to ``FILE`` when the
+server stops: each stage's percentiles, every request slower than 10 ms with its stages, the cycle
+collector's pauses and the event loop's lag.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 AS_OF = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 SERVE = "import typer; from tierwise.cli.serve import serve; typer.run(serve)"
+#: The same server with per-stage clocks on the offers' path (``--stages``).
+SERVE_STAGES = "from benchmarks.offers_stages import main; main()"
 SECRET = "offers-benchmark-secret-0123456789abcdef"
 
 
@@ -378,6 +383,12 @@ def main() -> None:
     parser.add_argument(
         "--company", type=Path, default=None, help="build once into DIR, copy it for each run"
     )
+    parser.add_argument(
+        "--stages",
+        type=Path,
+        default=None,
+        help="serve with per-stage clocks (benchmarks/offers_stages.py); their summary to FILE",
+    )
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--pairs", default="", help=argparse.SUPPRESS)
@@ -398,9 +409,21 @@ def main() -> None:
         pairs_file.write_text(json.dumps(pairs))
         port = _free_port()
         base = f"http://{HOST}:{port}"
+        environment = _environment(data_dir)
+        if arguments.stages is not None:
+            environment["TIERWISE_STAGES_FILE"] = str(arguments.stages.resolve())
         server = subprocess.Popen(
-            [sys.executable, "-c", SERVE, "--host", HOST, "--port", str(port)],
-            env=_environment(data_dir),
+            [
+                sys.executable,
+                "-c",
+                SERVE if arguments.stages is None else SERVE_STAGES,
+                "--host",
+                HOST,
+                "--port",
+                str(port),
+            ],
+            env=environment,
+            cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

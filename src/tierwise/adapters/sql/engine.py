@@ -3,6 +3,11 @@
 Built by a function, never at import time. SQLite gets WAL (readers never block the writer),
 foreign keys, a busy timeout, and ``BEGIN IMMEDIATE`` for every transaction: writers queue up
 for the lock instead of failing half-way, and a transaction never reads a state it cannot write.
+Work that only reads takes :func:`reading` ``(engine)``: on SQLite its transactions begin
+deferred (``BEGIN``), so they read a snapshot beside the writer — never waiting for the write
+lock, never making a writer wait — and the connection is ``query_only`` for them, so a write
+through it is refused instead of taking the lock half-way. PostgreSQL transactions begin the
+same way either way (a plain ``BEGIN`` at READ COMMITTED).
 JSON columns are written with orjson (several times faster than the standard library on the
 ledger's documents, and every transition writes four of them); whatever orjson declines goes to
 the standard library, which then writes or refuses it exactly as before. They are read with the
@@ -19,11 +24,20 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "create_ledger_engine", "json_text", "sqlite_url"]
+__all__ = [
+    "BUSY_TIMEOUT_SECONDS",
+    "READ_ONLY",
+    "create_ledger_engine",
+    "json_text",
+    "reading",
+    "sqlite_url",
+]
 
 #: How long a SQLite writer waits for the lock before giving up.
 BUSY_TIMEOUT_SECONDS = 30
 _DATABASE_FILE = "tierwise.db"
+#: The execution option of :func:`reading`: the connection's transactions only read.
+READ_ONLY = "tierwise_read_only"
 
 
 def sqlite_url(data_dir: Path) -> str:
@@ -45,6 +59,15 @@ def create_ledger_engine(url: str, *, echo: bool = False) -> Engine:
         pool_pre_ping=True,
         json_serializer=json_text,
     )
+
+
+def reading(engine: Engine) -> Engine:
+    """``engine`` for work that only reads (the same pool): see the module docstring.
+
+    Made once per reader and kept (it is a light proxy of ``engine``, sharing its pool and
+    events). A transaction of it sees one consistent snapshot from its first read on.
+    """
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 #: Types orjson would write on its own but the standard library refuses: refused as before.
@@ -92,6 +115,12 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # Straight to the driver: this runs once per transaction, on the hot path.
-        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
+        pooled = connection.connection
+        driver = pooled.dbapi_connection
+        reads = connection.get_execution_options().get(READ_ONLY, False) is True
+        if pooled.info.get(READ_ONLY, False) is not reads:  # the pooled connection changes side
+            driver.execute("PRAGMA query_only=1" if reads else "PRAGMA query_only=0")
+            pooled.info[READ_ONLY] = reads
+        driver.execute("BEGIN" if reads else "BEGIN IMMEDIATE")
 
     return engine

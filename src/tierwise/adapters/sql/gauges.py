@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Engine, ForeignKey, RowMapping, String, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tierwise.adapters.sql.engine import reading
 from tierwise.adapters.sql.tables import metadata
 from tierwise.adapters.sql.types import UtcDateTime
 from tierwise.services.gauges import Gauge, GaugeRepository
@@ -38,6 +39,7 @@ def _gauge(row: RowMapping) -> Gauge:
 class SqlGauges(GaugeRepository):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reading = reading(engine)
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     def put(self, gauge: Gauge) -> None:
@@ -56,11 +58,11 @@ class SqlGauges(GaugeRepository):
 
     def get(self, account_id: str, feature: str) -> Gauge | None:
         query = select(gauges).where(gauges.c.account_id == account_id, gauges.c.feature == feature)
-        with self._engine.begin() as connection:
+        with self._reading.begin() as connection:
             row = connection.execute(query).mappings().first()
         return _gauge(row) if row else None
 
     def for_account(self, account_id: str) -> list[Gauge]:
         query = select(gauges).where(gauges.c.account_id == account_id).order_by(gauges.c.feature)
-        with self._engine.begin() as connection:
+        with self._reading.begin() as connection:
             return [_gauge(row) for row in connection.execute(query).mappings()]
