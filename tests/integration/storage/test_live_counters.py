@@ -9,9 +9,9 @@ import datetime as dt
 from sqlalchemy import Engine
 
 from tierwise.adapters.sql.ledger_reader import IN_FORCE_STATUSES, SqlLiveCounters, read_ledger
+from tierwise.catalog.model import BillingInterval
 from tierwise.catalog.versions import Catalog
 from tierwise.licensing import subscriptions
-from tierwise.licensing.terms import BillingInterval
 from tierwise.services import commands as c
 from tierwise.services.ledger import Ledger
 
