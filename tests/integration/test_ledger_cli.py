@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import dis
+import inspect
 import json
+import types
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +16,7 @@ from typer.core import TyperGroup
 from typer.testing import CliRunner, Result
 
 from tierwise.cli.app import app
+from tierwise.cli.entitlements import entitlements_app
 from tierwise.cli.ledger import account_app, db_app, seats_app, subscription_app, tick_app
 
 CATALOG = Path(__file__).resolve().parents[2] / "examples" / "catalog.yaml"
@@ -316,3 +321,138 @@ def test_account_show_prints_customer_text_as_written_not_as_markup(cli: typer.T
     assert "[bold]Acme[/bold]" in shown.stdout
     assert "crm-[b]" in shown.stdout
     assert "[active] unpaid" in shown.stdout
+
+
+def test_every_option_of_account_and_subscription_create_reaches_the_ledger(
+    cli: typer.Typer,
+) -> None:
+    # given every option of both commands set to something other than its default
+    account = ok(
+        cli,
+        "account",
+        "create",
+        "--external-id",
+        "crm-9",
+        "--name",
+        "Initech",
+        "--currency",
+        "USD",
+        "--industry",
+        "software",
+        "--company-size",
+        "40",
+        "--region",
+        "eu",
+        "--owner",
+        "kim",
+        "--attribute",
+        "tier=gold",
+        "--at",
+        "2026-03-09",
+    )["subject_id"]
+    created = ok(
+        cli,
+        "subscription",
+        "create",
+        "--account",
+        "crm-9",
+        "--plan",
+        "team",
+        "--interval",
+        "year",
+        "--seats",
+        "6",
+        "--add-on",
+        "automation_pack",
+        "--term-years",
+        "2",
+        "--currency",
+        "USD",
+        "--setting",
+        "region=eu",
+        "--no-auto-renew",
+        "--at",
+        "2026-03-10",
+        "--actor",
+        "ana",
+        "--reason",
+        "deal 7",
+        "--idempotency-key",
+        "k-create",
+    )
+
+    # then each one is on the account or the subscription (a dropped option would show its
+    # default here: month, 1 seat, no add-on, a one-year term, auto-renew, actor "cli")
+    page = ok(cli, "account", "show", account, "--at", "2026-03-11")
+    assert {k: page["account"][k] for k in ("industry", "company_size", "region", "owner")} == {
+        "industry": "software",
+        "company_size": 40,
+        "region": "eu",
+        "owner": "kim",
+    }
+    assert page["account"]["attributes"] == {"tier": "gold"}
+    subscription = created["data"]["subscription"]
+    assert subscription["terms"] == {
+        "plan": "team",
+        "interval": "year",
+        "seats": 6,
+        "add_ons": ["automation_pack"],
+        "term_years": 2,
+    }
+    assert (subscription["term_end"], subscription["auto_renew"]) == ("2028-03-10", False)
+    assert subscription["settings"] == {"region": "eu"}
+    history = page["subscriptions"][0]["history"]
+    assert [(h["transition"], h["actor"], h["reason"], h["at"]) for h in history] == [
+        ("create", "ana", "deal 7", "2026-03-10T00:00:00+00:00")
+    ]
+    again = ok(cli, "subscription", "create", "--account", "crm-9", "--plan", "team",
+               "--interval", "year", "--seats", "6", "--add-on", "automation_pack", "--term-years",
+               "2", "--currency", "USD", "--setting", "region=eu", "--no-auto-renew", "--at",
+               "2026-03-10", "--actor", "ana", "--reason", "deal 7",
+               "--idempotency-key", "k-create")  # fmt: skip
+    assert again["replayed"] is True
+
+
+def _ledger_commands() -> Iterator[tuple[str, Callable[..., Any]]]:
+    """Every command function of the ledger's apps (sub-apps such as ``trial`` included)."""
+    apps = [
+        ("account", account_app),
+        ("subscription", subscription_app),
+        ("seats", seats_app),
+        ("tick", tick_app),
+        ("entitlements", entitlements_app),
+    ]
+    while apps:
+        prefix, group = apps.pop()
+        for command in group.registered_commands:
+            assert command.callback is not None
+            yield f"{prefix} {command.name or command.callback.__name__}", command.callback
+        apps += [
+            (f"{prefix} {g.name}", g.typer_instance)
+            for g in group.registered_groups
+            if g.typer_instance is not None
+        ]
+
+
+def _names_read(function: Callable[..., Any]) -> set[str]:
+    """The local names the function (and any function or comprehension inside it) reads."""
+    read: set[str] = set()
+    codes = [function.__code__]
+    while codes:
+        code = codes.pop()
+        for instruction in dis.get_instructions(code):
+            if instruction.opname.startswith(("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE")):
+                value = instruction.argval
+                read.update(value if isinstance(value, tuple) else (value,))
+        codes += [const for const in code.co_consts if isinstance(const, types.CodeType)]
+    return read
+
+
+@pytest.mark.parametrize(("name", "function"), list(_ledger_commands()))
+def test_every_option_of_a_ledger_command_is_read_by_name(
+    name: str, function: Callable[..., Any]
+) -> None:
+    """An option the function never reads is dropped silently: the command runs without it.
+    (``submit`` used to take the function's ``locals()``, which reads none of them by name.)"""
+    options = set(inspect.signature(function).parameters)
+    assert options - _names_read(function) == set(), name

@@ -22,6 +22,7 @@ from tierwise.cli.ledger_options import (
     CatalogOption,
     ExpectedVersionOption,
     KeyOption,
+    LedgerOptions,
     moment,
     open_ledger,
     submit,
@@ -89,16 +90,26 @@ def grant(
 ) -> None:
     """Add to a feature for a while, like an add-on (numbers add, true wins)."""
     ledger = open_ledger(catalog)
-    begin = moment(at) if starts is None else parse_moment(starts, field="from")
-    submit(
-        c.GrantEntitlement,
-        locals(),
-        ledger=ledger,
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
+    )
+    base = options.base()
+    begin = base["at"] if starts is None else parse_moment(starts, field="from")
+    command = c.GrantEntitlement(
+        **base,
         subscription_id=ledger.subscription_in_force(account),
+        expected_version=expected_version,
+        feature=feature,
         value=parse_value(value),
         starts=begin,
         ends=parse_moment(until, field="until"),
     )
+    submit(command, options, ledger=ledger)
 
 
 @entitlements_app.command("override")
@@ -120,15 +131,24 @@ def override(
 ) -> None:
     """Replace the plan's value of a feature (a negotiated limit); the last active one wins."""
     ledger = open_ledger(catalog)
-    submit(
-        c.OverrideEntitlement,
-        locals(),
-        ledger=ledger,
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
+    )
+    command = c.OverrideEntitlement(
+        **options.base(),
         subscription_id=ledger.subscription_in_force(account),
+        expected_version=expected_version,
+        feature=feature,
         value=parse_value(value),
         starts=None if starts is None else parse_moment(starts, field="from"),
         ends=None if until is None else parse_moment(until, field="until"),
     )
+    submit(command, options, ledger=ledger)
 
 
 @entitlements_app.command("end")
@@ -145,12 +165,21 @@ def end(
 ) -> None:
     """End a grant or override now (one that has not started is withdrawn)."""
     ledger = open_ledger(catalog)
-    submit(
-        c.EndEntitlement,
-        locals(),
-        ledger=ledger,
-        subscription_id=ledger.subscription_in_force(account),
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
     )
+    command = c.EndEntitlement(
+        **options.base(),
+        subscription_id=ledger.subscription_in_force(account),
+        expected_version=expected_version,
+        entry_id=entry_id,
+    )
+    submit(command, options, ledger=ledger)
 
 
 @entitlements_app.command("list")

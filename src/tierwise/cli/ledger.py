@@ -27,6 +27,7 @@ from tierwise.cli.ledger_options import (
     AtOption,
     CatalogOption,
     KeyOption,
+    LedgerOptions,
     ReasonOption,
     describe_entry,
     moment,
@@ -82,7 +83,27 @@ def account_create(
     as_json: JsonOption = False,
 ) -> None:
     """Create an account."""
-    submit(c.CreateAccount, locals(), attributes=pairs(attribute, field="attribute"))
+    attributes = pairs(attribute, field="attribute")
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
+    )
+    command = c.CreateAccount(
+        **options.base(),
+        external_id=external_id,
+        name=name,
+        currency=currency,
+        industry=industry,
+        company_size=company_size,
+        region=region,
+        owner=owner,
+        attributes=attributes,
+    )
+    submit(command, options)
 
 
 @account_app.command("list")

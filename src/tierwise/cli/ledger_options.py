@@ -1,23 +1,32 @@
 """Options and helpers shared by the ledger's commands (account, subscription, seats, tick,
 entitlements).
 
-A command function declares its options (Typer reads them from its signature) and hands them to
-:func:`submit`, which builds the service command, runs it once through the ledger and prints
-the receipt::
+A command function declares its options (Typer reads them from its signature), gathers the
+ones every ledger command takes into :class:`LedgerOptions`, builds the service command with
+each field named, and hands both to :func:`submit`, which runs it once through the ledger and
+prints the receipt::
 
     @subscription_app.command("cancel")
     def cancel(subscription: SubscriptionArgument, ..., as_json: JsonOption = False) -> None:
         # the docstring is the command's help
-        submit(c.CancelSubscription, locals())
+        options = LedgerOptions(catalog=catalog, at=at, ..., as_json=as_json)
+        command = c.CancelSubscription(
+            **options.base(), subscription_id=subscription, at_period_end=at_period_end, ...
+        )
+        submit(command, options)
+
+Every name is spelt out, so mypy checks each one against the command's fields and an option
+that reaches no field is an error, not a silent drop (``submit`` once took the function's
+``locals()`` and kept what matched a field by name).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 import typer
 
@@ -34,8 +43,10 @@ __all__ = [
     "ActorOption",
     "AtOption",
     "CatalogOption",
+    "CommandBase",
     "ExpectedVersionOption",
     "KeyOption",
+    "LedgerOptions",
     "ReasonOption",
     "moment",
     "open_ledger",
@@ -43,9 +54,6 @@ __all__ = [
     "show_receipt",
     "submit",
 ]
-
-#: Parameter names of the command functions that name another field of the command.
-_FIELD_OF = {"subscription": "subscription_id"}
 
 CatalogOption = Annotated[
     Path | None,
@@ -96,30 +104,50 @@ def pairs(values: list[str] | None, *, field: str) -> dict[str, str]:
     return result
 
 
-def submit(
-    command_type: type[Command],
-    options: Mapping[str, Any],
-    *,
-    ledger: Ledger | None = None,
-    **fields: Any,
-) -> Receipt:
-    """Run ``command_type`` built from a command function's ``options`` (its ``locals()``).
+class CommandBase(TypedDict):
+    """The fields of every service command that come from the common options."""
 
-    Every option named like a field of the command is passed on (``subscription`` as
-    ``subscription_id``), ``--at`` parsed (now when not given); ``fields`` add or replace fields
-    whose values need converting (repeatable options to tuples, ``key=value`` pairs). ``catalog``
-    picks the catalog (unless the caller passes the ``ledger`` it opened) and ``as_json`` the
-    output; every other option is the caller's own. Errors
-    propagate as :class:`~tierwise.errors.TierwiseError` (the root app prints them, exit 2).
+    at: dt.datetime
+    actor: str
+    reason: str
+    idempotency_key: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerOptions:
+    """The options every ledger command takes, as its function received them.
+
+    No field has a default, so a command that forgets to pass one on does not type-check.
     """
-    names = {f.name for f in dataclasses.fields(command_type)}
-    values = {_FIELD_OF.get(key, key): value for key, value in options.items()}
-    built = {key: value for key, value in values.items() if key in names}
-    built["at"] = moment(options.get("at"))
-    built.update(fields)
-    ledger = ledger or open_ledger(options.get("catalog"))
-    receipt = ledger.handle(command_type(**built))
-    show_receipt(receipt, bool(options.get("as_json")))
+
+    catalog: Path | None
+    at: str | None
+    actor: str
+    reason: str
+    idempotency_key: str | None
+    as_json: bool
+
+    def base(self) -> CommandBase:
+        """The command fields they give: ``--at`` parsed (now when not given), who, why, and
+        the idempotency key; spread them into the command (``c.X(**options.base(), ...)``)."""
+        return CommandBase(
+            at=moment(self.at),
+            actor=self.actor,
+            reason=self.reason,
+            idempotency_key=self.idempotency_key,
+        )
+
+
+def submit(command: Command, options: LedgerOptions, *, ledger: Ledger | None = None) -> Receipt:
+    """Run ``command`` once through ``ledger`` (default: one opened with ``--catalog``) and
+    print the receipt (JSON with ``--json``).
+
+    Errors propagate as :class:`~tierwise.errors.TierwiseError` (the root app prints them,
+    exit 2).
+    """
+    ledger = ledger or open_ledger(options.catalog)
+    receipt = ledger.handle(command)
+    show_receipt(receipt, options.as_json)
     return receipt
 
 

@@ -13,6 +13,7 @@ from tierwise.cli.ledger_options import (
     AtOption,
     CatalogOption,
     KeyOption,
+    LedgerOptions,
     ReasonOption,
     moment,
     open_ledger,
@@ -44,7 +45,15 @@ def _seat_command(
         idempotency_key: KeyOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        submit(command_type, locals())
+        options = LedgerOptions(
+            catalog=catalog,
+            at=at,
+            actor=actor,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            as_json=as_json,
+        )
+        submit(command_type(**options.base(), subscription_id=subscription, user=user), options)
 
     command.__doc__ = doc
     seats_app.command(name)(command)
@@ -72,7 +81,18 @@ def dormant(
 ) -> None:
     """Report dormant seats; with --notify, give them notice (step 2 of reclaiming)."""
     if notify:
-        submit(c.NoticeDormantSeats, locals())
+        options = LedgerOptions(
+            catalog=catalog,
+            at=at,
+            actor=actor,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            as_json=as_json,
+        )
+        submit(
+            c.NoticeDormantSeats(**options.base(), subscription_id=subscription, days=days),
+            options,
+        )
         return
     report = open_ledger(catalog).dormant_seats(subscription, moment(at), days)
     if as_json:
@@ -100,4 +120,15 @@ def reclaim(
     as_json: JsonOption = False,
 ) -> None:
     """Reclaim noticed seats whose notice has run out (reversible with `seats restore`)."""
-    submit(c.ReclaimSeats, locals(), users=tuple(users or ()))
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
+    )
+    submit(
+        c.ReclaimSeats(**options.base(), subscription_id=subscription, users=tuple(users or ())),
+        options,
+    )

@@ -13,8 +13,8 @@ from tierwise.cli.ledger_options import (
     CatalogOption,
     ExpectedVersionOption,
     KeyOption,
+    LedgerOptions,
     ReasonOption,
-    moment,
     open_ledger,
     pairs,
     submit,
@@ -58,12 +58,29 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """Open a subscription; the first period is charged in full."""
-    submit(
-        c.CreateSubscription,
-        locals(),
-        add_ons=tuple(add_on or ()),
-        settings=pairs(setting, field="setting"),
+    add_ons, settings = tuple(add_on or ()), pairs(setting, field="setting")
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
     )
+    command = c.CreateSubscription(
+        **options.base(),
+        account=account,
+        plan=plan,
+        interval=interval,
+        seats=seats,
+        add_ons=add_ons,
+        term_years=term_years,
+        bundle=bundle,
+        currency=currency,
+        settings=settings,
+        auto_renew=auto_renew,
+    )
+    submit(command, options)
 
 
 @subscription_app.command("change")
@@ -93,11 +110,16 @@ def change(
     """Change plan, interval, seats, add-ons, term or bundle; timing and money from the quote
     engine (a change that drops one of the bundle's parts ends the bundle and its discount)."""
     added, removed = tuple(add_on or ()), tuple(remove_add_on or ())
-    if not preview:
-        submit(c.ChangeSubscription, locals(), add=added, remove=removed)
-        return
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
+    )
     command = c.ChangeSubscription(
-        at=moment(at),
+        **options.base(),
         subscription_id=subscription,
         expected_version=expected_version,
         plan=plan,
@@ -108,6 +130,9 @@ def change(
         term_years=term_years,
         bundle=bundle,
     )
+    if not preview:
+        submit(command, options)
+        return
     print_json(open_ledger(catalog).preview_change(command))
 
 
@@ -124,7 +149,20 @@ def _simple(name: str, command_type: type[c.SubscriptionCommand], doc: str) -> N
         expected_version: ExpectedVersionOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        submit(command_type, locals())
+        options = LedgerOptions(
+            catalog=catalog,
+            at=at,
+            actor=actor,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            as_json=as_json,
+        )
+        submit(
+            command_type(
+                **options.base(), subscription_id=subscription, expected_version=expected_version
+            ),
+            options,
+        )
 
     command.__doc__ = doc
     target = trial_app if name.startswith("trial ") else subscription_app
@@ -155,7 +193,21 @@ def renew(
 ) -> None:
     """Renew, priced as a renewal: in force, commit the next term (it starts at the term end,
     priced by the catalog in effect then, with any loyalty discount); expired, start again now."""
-    submit(c.RenewSubscription, locals())
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
+    )
+    command = c.RenewSubscription(
+        **options.base(),
+        subscription_id=subscription,
+        expected_version=expected_version,
+        term_years=term_years,
+    )
+    submit(command, options)
 
 
 @subscription_app.command("cancel")
@@ -173,7 +225,21 @@ def cancel(
     as_json: JsonOption = False,
 ) -> None:
     """Cancel now, or at the end of the current period."""
-    submit(c.CancelSubscription, locals())
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
+    )
+    command = c.CancelSubscription(
+        **options.base(),
+        subscription_id=subscription,
+        expected_version=expected_version,
+        at_period_end=at_period_end,
+    )
+    submit(command, options)
 
 
 @trial_app.command("start")
@@ -191,7 +257,23 @@ def trial_start(
     as_json: JsonOption = False,
 ) -> None:
     """Start a trial: entitlements of the higher plan at once, the paid plan kept."""
-    submit(c.StartTrial, locals())
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
+    )
+    command = c.StartTrial(
+        **options.base(),
+        subscription_id=subscription,
+        expected_version=expected_version,
+        plan=plan,
+        days=days,
+        convert_at_end=convert_at_end,
+    )
+    submit(command, options)
 
 
 @trial_app.command("convert")
@@ -207,4 +289,18 @@ def trial_convert(
     as_json: JsonOption = False,
 ) -> None:
     """Buy the tried plan now (prorated by the quote engine)."""
-    submit(c.ConvertTrial, locals())
+    options = LedgerOptions(
+        catalog=catalog,
+        at=at,
+        actor=actor,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        as_json=as_json,
+    )
+    command = c.ConvertTrial(
+        **options.base(),
+        subscription_id=subscription,
+        expected_version=expected_version,
+        seats=seats,
+    )
+    submit(command, options)
