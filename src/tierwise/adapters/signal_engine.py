@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine
@@ -160,6 +162,7 @@ class ArrowSignalRows(SignalRows):
         self._values = [name for name in columns if name != "account_id"]
         self._table = table.select([*self._values, *verdicts])
         self._conditions = tuple(conditions)
+        self._verdicts = dict(zip(conditions, verdicts, strict=True))
         self._records = records
         self._stages: list[str | None] | None = None
         any_fired = pa.array([False] * table.num_rows, pa.bool_())
@@ -201,6 +204,21 @@ class ArrowSignalRows(SignalRows):
             rows = self._fired_rows.slice(first, min(self._BATCH, stop - first))
             for row, data in zip(rows.to_pylist(), self._table.take(rows).to_pylist(), strict=True):
                 yield row, self._signals(row, data)
+
+    def fired_rows(self) -> npt.NDArray[np.int64]:
+        return np.asarray(self._fired_rows.to_numpy(), np.int64)
+
+    def values(self, name: str, rows: npt.NDArray[np.int64]) -> pa.Array:
+        if name not in self._table.column_names:
+            return pa.nulls(len(rows))
+        return self._table[name].take(pa.array(rows)).combine_chunks()
+
+    def verdicts(self, condition: str, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        column = self._verdicts.get(condition)
+        if column is None:
+            return np.zeros(len(rows), np.bool_)
+        taken = self._table[column].take(pa.array(rows)).combine_chunks()
+        return np.asarray(taken.fill_null(False).to_numpy(zero_copy_only=False), np.bool_)
 
     def chunks(self) -> Iterator[SignalChunk]:
         for start in range(0, len(self._ids), CHUNK_ROWS):

@@ -34,7 +34,13 @@ from tierwise.offers.playbook import (
 )
 from tierwise.pricing.quotes import CurrentSubscription, ProposedChange
 
-__all__ = ["proposed_change", "seats_wanted", "target_name", "target_plan"]
+__all__ = [
+    "proposed_change",
+    "reads_seats_assigned",
+    "seats_wanted",
+    "target_name",
+    "target_plan",
+]
 
 
 def target_plan(version: CatalogVersion, target: Target, current_plan: str) -> str:
@@ -91,6 +97,17 @@ def _seats_on(
     if version.plans[current].pricing.basis is PriceBasis.FLAT and seats_assigned is not None:
         wanted = max(wanted, seats_assigned)
     return wanted if wanted != seats else None
+
+
+def reads_seats_assigned(version: CatalogVersion, target: Target, current_plan: str) -> bool:
+    """Whether :func:`proposed_change` of ``target`` from ``current_plan`` reads ``seats_assigned``
+    (more seats to a utilisation; a plan or bundle bought from a flat-priced plan): elsewhere
+    accounts that differ only in it get the same change, so a batch computes it once for them."""
+    if isinstance(target, MoreSeatsTarget):
+        return target.add_seats is None
+    if isinstance(target, PlanTarget | BundleTarget):
+        return version.plans[current_plan].pricing.basis is PriceBasis.FLAT
+    return False
 
 
 def proposed_change(

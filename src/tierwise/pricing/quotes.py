@@ -84,7 +84,9 @@ __all__ = [
     "ProposedChange",
     "Quote",
     "QuoteLine",
+    "change_plan",
     "configurations",
+    "current_period",
     "price_path",
     "quote_change",
 ]
@@ -444,6 +446,49 @@ def price_path(
     )
 
 
+def current_period(current: CurrentSubscription, at: dt.datetime) -> BillingPeriod:
+    """The billing period of ``current`` that holds ``at`` (read as UTC).
+
+    Raises ``InvalidInput`` (naive ``at``, an anchor day that does not match ``period_start``)
+    and ``OutsidePeriod`` when ``at`` is not in the current period. With :func:`change_plan`
+    this is every refusal of :func:`quote_change`: a batch that checks both per distinct input
+    knows which quotes would be refused without pricing each one.
+    """
+    day = _utc(at).date()
+    anchor = current.period_start.day if current.anchor_day is None else current.anchor_day
+    period = _period(current.period_start, current.interval, anchor)
+    if not period.start <= day < period.end:
+        raise OutsidePeriod(
+            f"at {day.isoformat()} is outside the current billing period "
+            f"{period.start.isoformat()} to {period.end.isoformat()} (end exclusive)",
+            field="at",
+        )
+    return period
+
+
+def change_plan(
+    version: CatalogVersion, current: CurrentSubscription, change: ProposedChange
+) -> _ChangePlan:
+    """Everything about ``change`` to ``current`` that does not depend on the day (memoized).
+
+    Raises what pricing the two configurations and the change policy raise: ``UnknownPlan``,
+    ``UnknownAddOn``, ``AddOnNotAvailable``, ``CurrencyNotPriced``, ``SeatsOutOfRange``,
+    ``InvalidInput`` (a term below one year) and ``ChangeNotAllowed``.
+    """
+    return _plan_change(
+        price_book(version),
+        current.plan,
+        current.add_ons,
+        current.seats,
+        current.interval,
+        current.term_years,
+        current.renewal,
+        current.bundle,
+        current.currency,
+        change,
+    )
+
+
 def quote_change(
     version: CatalogVersion,
     current: CurrentSubscription,
@@ -461,26 +506,9 @@ def quote_change(
     moment = _utc(at)
     day = moment.date()
     currency = current.currency
-    anchor = current.period_start.day if current.anchor_day is None else current.anchor_day
-    period = _period(current.period_start, current.interval, anchor)
-    if not period.start <= day < period.end:
-        raise OutsidePeriod(
-            f"at {day.isoformat()} is outside the current billing period "
-            f"{period.start.isoformat()} to {period.end.isoformat()} (end exclusive)",
-            field="at",
-        )
-    plan = _plan_change(
-        price_book(version),
-        current.plan,
-        current.add_ons,
-        current.seats,
-        current.interval,
-        current.term_years,
-        current.renewal,
-        current.bundle,
-        currency,
-        change,
-    )
+    period = current_period(current, moment)
+    anchor = period.anchor_day
+    plan = change_plan(version, current, change)
     after = plan.after
     term_start = current.period_start if current.term_start is None else current.term_start
     lines: list[QuoteLine] = []

@@ -45,9 +45,11 @@ from tierwise.services.decision_ports import AccountSignals
 
 __all__ = [
     "AT_RISK",
+    "NUDGE_CHANNELS",
     "DecisionRules",
     "decide_account",
     "evaluation_json",
+    "int_signal",
     "near_miss_name",
     "quote_summary",
     "trigger_name",
@@ -55,7 +57,8 @@ __all__ = [
 
 #: Name of the save play's condition among the vectorised conditions.
 AT_RISK = "at_risk"
-_NUDGE_CHANNELS = (Channel.IN_APP, Channel.EMAIL)
+#: The channels a near miss's nudge may use, least intrusive first (never a CSM call).
+NUDGE_CHANNELS = (Channel.IN_APP, Channel.EMAIL)
 
 
 def trigger_name(offer: str) -> str:
@@ -121,7 +124,8 @@ class _Considered:
     quote: Quote | None = None
 
 
-def _int_signal(values: Mapping[str, object], name: str) -> int | None:
+def int_signal(values: Mapping[str, object], name: str) -> int | None:
+    """A whole-number signal (``seats_assigned``) as an int, or ``None`` when unknown."""
     value = normalise_value(values.get(name))
     return int(value) if isinstance(value, Decimal) and value.is_finite() else None
 
@@ -164,7 +168,7 @@ def _consider(
     if not (checks.passed and cadence.passed):
         return _Considered(key, offer, strength, trigger, near, checks, cadence, None, None)
     change = proposed_change(
-        version, offer.target, subscription, seats_assigned=_int_signal(values, "seats_assigned")
+        version, offer.target, subscription, seats_assigned=int_signal(values, "seats_assigned")
     )
     if change is None:
         return _Considered(
@@ -178,7 +182,7 @@ def _consider(
         )
     channels = offer.channels
     if strength == "nudge":
-        gentle = next((c for c in _NUDGE_CHANNELS if c in offer.channels), None)
+        gentle = next((c for c in NUDGE_CHANNELS if c in offer.channels), None)
         channels = () if gentle is None else (gentle,)
     candidate = Candidate(
         offer=key,

@@ -15,6 +15,10 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
 from tierwise.licensing.events import JsonObject
 from tierwise.offers.cadence import OfferEvent, OfferOutcome
 from tierwise.offers.expression_ast import Expression
@@ -122,6 +126,20 @@ class SignalRows(abc.ABC):
     ) -> Iterator[tuple[int, AccountSignals]]:
         """(row, signals) of the accounts where some condition fired, in row order: the
         ``start``-th to the ``stop``-th of them (all by default)."""
+
+    @abc.abstractmethod
+    def fired_rows(self) -> npt.NDArray[np.int64]:
+        """The rows (0-based, ascending) where some condition fired."""
+
+    @abc.abstractmethod
+    def values(self, name: str, rows: npt.NDArray[np.int64]) -> pa.Array:
+        """Signal ``name`` in ``rows``, columnar (the batch decisions read a few signals of
+        every fired account this way; an unknown name is all nulls)."""
+
+    @abc.abstractmethod
+    def verdicts(self, condition: str, rows: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        """Whether ``condition`` (a name of the request's conditions) fired in ``rows``; a
+        condition that was not evaluated never fired."""
 
     @abc.abstractmethod
     def chunks(self) -> Iterator[SignalChunk]:

@@ -33,6 +33,7 @@ from tierwise.errors import InvalidInput, NotFound
 from tierwise.licensing.events import Json, JsonObject
 from tierwise.offers.cadence import OfferEvent
 from tierwise.offers.playbook import Channel
+from tierwise.services.decision_batch import BatchOutcomes, decide_batch
 from tierwise.services.decision_making import DecisionRules, decide_account
 from tierwise.services.decision_ports import (
     AccountRecord,
@@ -47,7 +48,6 @@ from tierwise.services.decision_ports import (
     SignalRows,
     StoredDecision,
 )
-from tierwise.services.decision_workers import available_workers, in_parts
 from tierwise.signals.definitions import SignalType, signal_definitions
 
 __all__ = [
@@ -63,8 +63,7 @@ _CACHE_LIMIT = 50_000
 #: Runs over at most this many accounts keep every decision document in memory; larger runs
 #: keep only each decision's outcome and render a document when it is asked for.
 _KEEP_DOCUMENTS = 20_000
-#: How often (in accounts decided) the progress callback is told; also the part of the fired
-#: accounts a worker process decides at a time.
+#: How often (in accounts decided one by one) the progress callback is told.
 _PROGRESS_EVERY = 5_000
 #: How often the real-time path asks the store whether a newer decide run landed.
 _RUN_RECHECK_SECONDS = 1.0
@@ -229,6 +228,70 @@ def outcome_of(decision: Mapping[str, Json]) -> JsonObject:
     }
 
 
+class _Tally:
+    """The counts of a run's summary, added up decision by decision (or by equal outcomes)."""
+
+    def __init__(self) -> None:
+        self.offers: collections.Counter[str] = collections.Counter()
+        self.suppressed: collections.Counter[str] = collections.Counter()
+        self.save_plays = self.nudges = self.with_offer = self.at_risk = 0
+
+    def add(self, decision: Mapping[str, Json], count: int = 1) -> None:
+        chosen = decision["chosen"]
+        assert isinstance(chosen, dict)
+        self.with_offer += bool(chosen) * count
+        self.at_risk += bool(decision["at_risk"]) * count
+        for channel, item in chosen.items():
+            assert isinstance(item, dict)
+            if "save_play" in item:
+                self.save_plays += count
+                continue
+            target = item["target"]
+            assert isinstance(target, dict)
+            self.offers[f"{target['kind']}|{channel}|{item['strength']}"] += count
+            self.nudges += (item["strength"] == "nudge") * count
+        entries = decision["suppressed"]
+        assert isinstance(entries, list)
+        for entry in entries:
+            assert isinstance(entry, dict)
+            rules = entry["rules"]
+            assert isinstance(rules, list)
+            for rule in rules or ["change"]:
+                self.suppressed[str(rule)] += count
+
+    def summary(self, accounts: int, best: Mapping[str, list[_Best]], top: int) -> JsonObject:
+        return {
+            "accounts": accounts,
+            "with_offer": self.with_offer,
+            "at_risk": self.at_risk,
+            "save_plays": self.save_plays,
+            "nudges": self.nudges,
+            "offers": dict(sorted(self.offers.items())),
+            "suppressed": dict(sorted(self.suppressed.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "top": {
+                currency: [
+                    {"external_id": account, "offer": entry["offer"], "expected_value": str(value)}
+                    for value, account, entry in sorted(ranked, key=lambda i: (-i[0], i[1]))[:top]
+                ]
+                for currency, ranked in sorted(best.items())
+            },
+        }
+
+
+#: An account's best-ranked candidate: its expected value, the account, the ranked entry.
+_Best = tuple[Decimal, str, Mapping[str, Json]]
+
+
+def _first_ranked(decision: Mapping[str, Json]) -> tuple[Decimal, Mapping[str, Json]] | None:
+    ranked = decision["ranked"]
+    assert isinstance(ranked, list)
+    if not ranked:
+        return None
+    first = ranked[0]
+    assert isinstance(first, dict)
+    return Decimal(str(first["expected_value"])), first
+
+
 def summarise(
     decisions: Iterable[Mapping[str, Json]], *, accounts: int, top: int = 10
 ) -> JsonObject:
@@ -237,55 +300,39 @@ def summarise(
     target kind and channel, nudges, save plays, suppressions by rule, and per currency the
     accounts with the highest expected value (amounts in different currencies are never
     compared)."""
-    offers: collections.Counter[str] = collections.Counter()
-    suppressed: collections.Counter[str] = collections.Counter()
-    best: dict[str, list[tuple[Decimal, str, Mapping[str, Json]]]] = collections.defaultdict(list)
-    save_plays = nudges = with_offer = at_risk = 0
+    tally = _Tally()
+    best: dict[str, list[_Best]] = collections.defaultdict(list)
     for decision in decisions:
-        chosen = decision["chosen"]
-        assert isinstance(chosen, dict)
-        with_offer += bool(chosen)
-        at_risk += bool(decision["at_risk"])
-        for channel, item in chosen.items():
-            assert isinstance(item, dict)
-            if "save_play" in item:
-                save_plays += 1
-                continue
-            target = item["target"]
-            assert isinstance(target, dict)
-            offers[f"{target['kind']}|{channel}|{item['strength']}"] += 1
-            nudges += item["strength"] == "nudge"
-        entries = decision["suppressed"]
-        assert isinstance(entries, list)
-        for entry in entries:
-            assert isinstance(entry, dict)
-            rules = entry["rules"]
-            assert isinstance(rules, list)
-            for rule in rules or ["change"]:
-                suppressed[str(rule)] += 1
-        ranked = decision["ranked"]
-        assert isinstance(ranked, list)
-        if ranked:
-            first = ranked[0]
-            assert isinstance(first, dict)
-            value = Decimal(str(first["expected_value"]))
+        tally.add(decision)
+        found = _first_ranked(decision)
+        if found is not None:
+            value, first = found
             best[str(decision["currency"])].append((value, str(decision["external_id"]), first))
-    return {
-        "accounts": accounts,
-        "with_offer": with_offer,
-        "at_risk": at_risk,
-        "save_plays": save_plays,
-        "nudges": nudges,
-        "offers": dict(sorted(offers.items())),
-        "suppressed": dict(sorted(suppressed.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "top": {
-            currency: [
-                {"external_id": account, "offer": entry["offer"], "expected_value": str(value)}
-                for value, account, entry in sorted(ranked, key=lambda i: (-i[0], i[1]))[:top]
-            ]
-            for currency, ranked in sorted(best.items())
-        },
-    }
+    return tally.summary(accounts, best, top)
+
+
+def summarise_batch(outcomes: BatchOutcomes, *, accounts: int, top: int = 10) -> JsonObject:
+    """:func:`summarise` of a batch's outcomes, counted once per distinct outcome: the same
+    summary, without a document per account (only the best accounts' ids are looked up)."""
+    tally = _Tally()
+    by_currency: dict[str, list[tuple[Decimal, int, Mapping[str, Json]]]] = collections.defaultdict(
+        list
+    )
+    for index, (document, count) in enumerate(outcomes.weighted()):
+        tally.add(document, count)
+        found = _first_ranked(document)
+        if found is not None:
+            by_currency[str(document["currency"])].append((found[0], index, found[1]))
+    best: dict[str, list[_Best]] = {}
+    for currency, classes in by_currency.items():
+        classes.sort(key=lambda item: -item[0])
+        taken: list[_Best] = []
+        for value, index, first in classes:
+            if len(taken) >= top and value < taken[-1][0]:
+                break  # every account from here on ranks below the top ones
+            taken += [(value, account, first) for account in outcomes.external_ids_of(index)]
+        best[currency] = taken
+    return tally.summary(accounts, best, top)
 
 
 class Decisions:
@@ -299,21 +346,16 @@ class Decisions:
         *,
         live: LiveCounters | None = None,
         new_run_id: Callable[[dt.datetime], str],
-        workers: int | None = None,
         keep_documents: int = _KEEP_DOCUMENTS,
-        part_size: int = _PROGRESS_EVERY,
     ) -> None:
-        """``workers``: processes deciding a large run's fired accounts, ``part_size`` accounts
-        at a time (default: one per CPU; a run that keeps its documents, at most
-        ``keep_documents`` accounts, decides in process)."""
+        """A run over at most ``keep_documents`` accounts decides each fired account in full and
+        keeps its document; a larger one decides column-wise (:meth:`decide`)."""
         self.rules = rules
         self._engine = engine
         self._store = store
         self._live = live
         self._new_run_id = new_run_id
-        self._workers = available_workers() if workers is None else workers
         self._keep_documents = keep_documents
-        self._part_size = part_size
         version = rules.catalog.latest
         self._types = {d.name: d.type for d in signal_definitions(version)}
         self._cache: dict[tuple[object, ...], JsonObject] = {}
@@ -349,11 +391,14 @@ class Decisions:
     ) -> DecideResult:
         """Decide for every account with a subscription in force, store the run, return it.
 
-        Only the accounts where some condition fired in the vectorised pass are decided per
-        account, streamed from the engine's columnar rows (in a large run, by one worker process
-        per CPU: :mod:`tierwise.services.decision_workers`); every other account's decision is
-        "nothing fired" and is never built unless read. The store receives each fired account's
-        :func:`outcome_of` and every account's signals in the engine's columnar form.
+        Only the accounts where some condition fired in the vectorised pass are decided; every
+        other account's decision is "nothing fired" and is never built unless read. A run that
+        keeps its documents (at most ``keep_documents`` accounts) decides each fired account in
+        full (:func:`~tierwise.services.decision_making.decide_account`); a larger one computes
+        every fired account's outcome column-wise
+        (:func:`~tierwise.services.decision_batch.decide_batch`, the same outcomes) and renders
+        a document when it is read. The store receives each fired account's :func:`outcome_of`
+        and every account's signals in the engine's columnar form.
         """
         computed = self._engine.compute(self.request(as_of))
         rows = computed.accounts
@@ -362,40 +407,35 @@ class Decisions:
         for outcome in self._store.outcomes():
             if outcome.at < as_of:
                 history[outcome.account_id].append(outcome.event())
-        fired_rows: set[int] = set()
-        outcomes: dict[str, JsonObject] = {}
-        kept: dict[int, JsonObject] = {}
-        keep = len(rows) <= self._keep_documents
         total = rows.fired_count
-
-        def decide_part(start: int, stop: int) -> list[tuple[int, str, JsonObject, JsonObject]]:
-            part = []
-            for row, signals in rows.fired(start, stop):
-                account_id = signals.account.account_id
+        kept: dict[int, JsonObject] = {}
+        outcomes: Mapping[str, JsonObject]
+        if len(rows) <= self._keep_documents:
+            decided: dict[str, JsonObject] = {}
+            for done, (row, signals) in enumerate(rows.fired(), start=1):
                 decision = decide_account(
                     self.rules,
                     signals,
-                    history.get(account_id, ()),
+                    history.get(signals.account.account_id, ()),
                     as_of,
                     fired=signals.fired,
-                    render=keep,
                 )
-                part.append((row, account_id, outcome_of(decision), decision if keep else {}))
-            return part
-
-        workers = 1 if keep else self._workers
-        for done, part in in_parts(decide_part, total, workers=workers, part=self._part_size):
-            for row, account_id, outcome, decision in part:
-                outcomes[account_id] = outcome
-                fired_rows.add(row)
-                if keep:
-                    kept[row] = decision
-            if progress is not None:
-                progress(done, total)
-        if keep:
+                decided[signals.account.account_id] = outcome_of(decision)
+                kept[row] = decision
+                if progress is not None and (done % _PROGRESS_EVERY == 0 or done == total):
+                    progress(done, total)
             for row in range(len(rows)):
-                if row not in fired_rows:
+                if row not in kept:
                     kept[row] = _quiet(rows.record(row), rows.lifecycle_stage(row), as_of)
+            outcomes = decided
+            summary = summarise(decided.values(), accounts=len(rows))
+        else:
+            batch = decide_batch(self.rules, rows, history, as_of)
+            if progress is not None:
+                progress(total, total)
+            outcomes = batch
+            summary = summarise_batch(batch, accounts=len(rows))
+        fired_rows = frozenset(rows.fired_rows().tolist())
 
         def render(row: int) -> JsonObject:
             if row not in fired_rows:
@@ -415,7 +455,7 @@ class Decisions:
             started_at=started_at,
             engine=computed.engine,
             playbook=f"{self.rules.playbook.name} {self.rules.playbook.version}",
-            summary=summarise(outcomes.values(), accounts=len(rows)),
+            summary=summary,
         )
         storing = time.perf_counter()
         self._store.save_run(run, outcomes, rows)

@@ -1,14 +1,14 @@
-"""The large-run path of decide: worker processes, documents rendered on read, columnar signals.
+"""The large-run path of decide: batch decisions, documents rendered on read, columnar signals.
 
-A run over more accounts than it keeps documents for decides its fired accounts in forked
-worker processes and stores each account's signals as Arrow chunks; on the demo company it must
-give exactly the run decided in process with every document kept.
+A run over more accounts than it keeps documents for decides its fired accounts column-wise
+(:mod:`tierwise.services.decision_batch`) and stores each account's signals as Arrow chunks; on
+the test company it must give exactly the run decided account by account with every document
+kept: the same summary, the same stored outcomes, the same documents rendered on read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +20,6 @@ from tierwise.adapters.sql.ledger_reader import SqlLiveCounters
 from tierwise.catalog.versions import Catalog
 from tierwise.config import Settings
 from tierwise.demo.build import BuiltCompany
-from tierwise.services.decision_workers import in_parts
 from tierwise.services.decisions import Decisions, outcome_of, signals_json
 
 from .conftest import AS_OF
@@ -38,30 +37,34 @@ def store(company: tuple[Path, BuiltCompany]) -> Iterator[SqlDecisionStore]:
 
 @pytest.fixture
 def large(decisions: Decisions, store: SqlDecisionStore, catalog: Catalog) -> Decisions:
-    """The same decisions, run as a large run: no document kept, 2 workers, parts of 16."""
+    """The same decisions, run as a large run: no document kept, decided column-wise."""
     return Decisions(
         decisions.rules,
         decisions.signal_engine,
         store,
         live=SqlLiveCounters(store.engine),
         new_run_id=lambda at: f"large_{at.timestamp():.0f}",
-        workers=2,
         keep_documents=0,
-        part_size=16,
     )
 
 
-def test_a_large_run_in_worker_processes_equals_the_run_in_process(
-    decisions: Decisions, large: Decisions
+def test_a_large_run_decided_column_wise_equals_the_run_decided_account_by_account(
+    decisions: Decisions, large: Decisions, store: SqlDecisionStore
 ) -> None:
     # when the same day is decided both ways
     kept = decisions.decide(AS_OF, started_at=NOW)
     rendered = large.decide(AS_OF, started_at=NOW + dt.timedelta(seconds=1))
     # then the summaries agree, and every document rendered on read equals the one kept
     assert rendered.run.summary == kept.run.summary
-    assert rendered.fired == kept.fired > 16  # more than one part went to the workers
+    assert rendered.fired == kept.fired > 16
     assert len(rendered.decisions) == len(kept.decisions) == 120
     assert list(rendered.decisions) == list(kept.decisions)
+    # and every stored outcome of the column-wise run is the outcome of the document kept
+    for document in kept.decisions:
+        stored = store.decision(str(document["account_id"]), rendered.run.run_id)
+        assert stored is not None
+        expected = None if "evaluated" in document else outcome_of(document)
+        assert stored.decision == expected
 
 
 def test_the_stored_decision_is_the_outcome_and_the_signals_are_the_engines(
@@ -98,16 +101,3 @@ def test_explain_reads_the_columnar_signals_of_a_large_run(large: Decisions) -> 
     assert explained["chosen"] == decision["chosen"]
     assert explained["vectorised_fired"]
     assert explained["signals"]["plan"] == decision["plan"]
-
-
-def _squares(start: int, stop: int) -> list[tuple[int, int]]:
-    return [(i, os.getpid()) for i in range(start, stop)]
-
-
-def test_parts_come_back_in_order_from_the_worker_processes() -> None:
-    # when 10 items are done in parts of 3 by 2 forked workers
-    parts = list(in_parts(_squares, 10, workers=2, part=3))
-    # then every item comes once, in order, with the count done after each part
-    assert [done for done, _ in parts] == [3, 6, 9, 10]
-    assert [i for _, part in parts for i, _ in part] == list(range(10))
-    assert {pid for _, part in parts for _, pid in part} - {os.getpid()}  # not in this process

@@ -1,0 +1,680 @@
+"""Batch decisions: the outcome of every fired account of a decide run, computed column-wise.
+
+:func:`~tierwise.services.decision_making.decide_account` decides one account in about half a
+millisecond of Python, most of it re-evaluating clauses for the explanation, writing each rule's
+detail and pricing. A run over a million accounts stores only each decision's *outcome*
+(:func:`~tierwise.services.decisions.outcome_of`: the offer or save play per channel, the ranked
+expected values, the rules that suppressed offers); the full document is rendered again from the
+stored signals when someone asks for it.
+
+:func:`decide_batch` computes exactly those outcomes for all fired accounts at once. Each step of
+the per-account path is factored into the few inputs it reads, and the very function that path
+calls runs once per distinct combination of them, its answer spread to every account sharing it:
+
+========================= =================================================================
+step                      runs once per distinct
+========================= =================================================================
+trigger, near miss        — (the vectorised pass's verdicts; ``at_risk`` likewise)
+audience checks           plan and the listed audience signals
+not already there         subscription configuration (and ``seats_assigned`` for more seats)
+change policy             subscription configuration
+trial window              subscription configuration and ``trial_used_days_ago``
+quiet periods             ``tenure_days``, ``open_severe_tickets``, ``on_trial``
+lifecycle                 ``lifecycle_stage``
+frequency cap, cool-down  account with an offer history (the others pass both)
+change and its value      configuration (and ``seats_assigned`` where the change reads it)
+quote refused?            configuration and change (:func:`~tierwise.pricing.quotes.change_plan`),
+                          and billing period (:func:`~tierwise.pricing.quotes.current_period`)
+========================= =================================================================
+
+A *configuration* is what the pricing reads of a subscription: catalog version, plan, add-ons,
+seats, interval, term, renewal, bundle and currency. Ranking (expected value, then priority,
+then key) and the choice per channel (the first ranked candidate using it whose quote the
+engine accepts) are numpy operations over accounts × offers. Accounts whose outcome is the same
+(apart from the account) share one outcome document, made once.
+
+The outcomes equal the per-account path's: a property test compares them on random accounts,
+subscriptions and offer histories, and the decide tests compare whole runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from tierwise.catalog.model import CatalogVersion
+from tierwise.errors import TierwiseError
+from tierwise.licensing.events import Json, JsonObject
+from tierwise.money import Money
+from tierwise.offers.cadence import (
+    OfferEvent,
+    cooldown_check,
+    frequency_cap_check,
+    lifecycle_check,
+    quiet_checks,
+)
+from tierwise.offers.checks import RuleCheck
+from tierwise.offers.eligibility import (
+    audience_checks,
+    change_policy_check,
+    not_already_there,
+    trial_window_check,
+)
+from tierwise.offers.playbook import (
+    Channel,
+    MoreSeatsTarget,
+    Offer,
+    TargetKind,
+    TrialIncentive,
+)
+from tierwise.offers.ranking import revenue_value
+from tierwise.offers.targets import proposed_change, reads_seats_assigned
+from tierwise.pricing.quotes import (
+    CurrentSubscription,
+    ProposedChange,
+    change_plan,
+    current_period,
+)
+from tierwise.services.decision_making import (
+    AT_RISK,
+    NUDGE_CHANNELS,
+    DecisionRules,
+    int_signal,
+    near_miss_name,
+    trigger_name,
+)
+from tierwise.services.decision_ports import AccountRecord, SignalRows
+
+__all__ = ["BatchOutcomes", "decide_batch"]
+
+Codes = npt.NDArray[np.int64]
+Flags = npt.NDArray[np.bool_]
+
+#: Every rule that can suppress an offer, in the order the per-account path lists failures:
+#: eligibility's, then cadence's (:mod:`tierwise.offers.eligibility`, :mod:`~.cadence`).
+RULES: tuple[str, ...] = (
+    "status",
+    "validity",
+    "audience.plans",
+    "audience.industries",
+    "audience.size_bands",
+    "audience.regions",
+    "audience.roles",
+    "audience.lifecycle_stages",
+    "not_already_there",
+    "add_on_available",
+    "change_policy",
+    "trial_window",
+    "at_risk",
+    "quiet.signup",
+    "quiet.severe_ticket",
+    "quiet.trial",
+    "lifecycle",
+    "frequency_cap",
+    "cooldown",
+)
+_BIT = {rule: 1 << i for i, rule in enumerate(RULES)}
+#: Signals the audience lists read, by list (the plan comes from the subscription).
+_AUDIENCE = (
+    ("industries", "industry"),
+    ("size_bands", "size_band"),
+    ("regions", "region"),
+    ("roles", "role_mix"),
+    ("lifecycle_stages", "lifecycle_stage"),
+)
+_QUIET = ("tenure_days", "open_severe_tickets", "on_trial")
+
+# What happened to an offer for an account.
+_NOT_CONSIDERED, _SUPPRESSED, _OFFER, _NUDGE = 0, 1, 2, 3
+# What a channel got: an offer's index, or one of these.
+_NOTHING, _SAVE_PLAY = -1, -2
+
+
+def _mask(checks: Sequence[RuleCheck] | Iterator[RuleCheck]) -> int:
+    mask = 0
+    for check in checks:
+        if not check.passed:
+            mask |= _BIT[check.rule]
+    return mask
+
+
+def _rules(mask: int) -> list[Json]:
+    return [rule for rule in RULES if mask & _BIT[rule]]
+
+
+class _Column:
+    """One signal over the fired accounts, as codes of its distinct values (nulls included)."""
+
+    def __init__(self, values: pa.Array | pa.ChunkedArray) -> None:
+        encoded = pc.dictionary_encode(values, null_encoding="encode")
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        self.codes: Codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        self.values: list[Any] = encoded.dictionary.to_pylist()
+        self.size = max(1, len(self.values))
+
+
+def _groups(keys: Sequence[Codes], rows: Codes) -> tuple[Codes, Codes]:
+    """Accounts ``rows`` grouped by equal codes in every key: (group of each, first row of each
+    group). Codes are combined one key at a time and renumbered, so they never overflow."""
+    joint = np.zeros(len(rows), np.int64)
+    for key in keys:
+        _, joint = np.unique(joint, return_inverse=True)
+        size = int(key.max()) + 1 if len(key) else 1
+        joint = joint.astype(np.int64) * size + key[rows]
+    uniques, first, inverse = np.unique(joint, return_index=True, return_inverse=True)
+    del uniques
+    return inverse.astype(np.int64).reshape(-1), rows[first]
+
+
+def _per_group(
+    keys: Sequence[Codes], rows: Codes, answer: Callable[[int], int], out: Codes
+) -> None:
+    """``out[row] = answer(first row of its group)`` for every row of ``rows``."""
+    if not len(rows):
+        return
+    inverse, firsts = _groups(keys, rows)
+    answers = np.array([answer(int(first)) for first in firsts], np.int64)
+    out[rows] = answers[inverse]
+
+
+@dataclass(frozen=True, slots=True)
+class _Valued:
+    """A change priced: what it is, its expected value, and whether its quote would be refused."""
+
+    change: ProposedChange | None
+    expected: Money | None
+    problem: bool
+    quote_refused: bool
+
+
+class _Accounts:
+    """The fired accounts' subscriptions as codes: configuration, billing period, and the ledger
+    record of one account of each (the functions called per group read only what they share)."""
+
+    def __init__(self, rows: SignalRows, fired: Codes) -> None:
+        configurations: dict[tuple[object, ...], int] = {}
+        periods: dict[tuple[object, ...], int] = {}
+        self.records: list[AccountRecord] = []
+        self.configuration_records: list[AccountRecord] = []
+        self.period_records: list[AccountRecord] = []
+        configuration = np.empty(len(fired), np.int64)
+        period = np.empty(len(fired), np.int64)
+        for i, row in enumerate(fired.tolist()):
+            record = rows.record(row)
+            self.records.append(record)
+            s = record.subscription
+            key = (
+                record.catalog_version,
+                record.currency,
+                s.plan,
+                s.add_ons,
+                s.seats,
+                s.interval,
+                s.term_years,
+                s.renewal,
+                s.bundle,
+                s.currency,
+            )
+            code = configurations.setdefault(key, len(configurations))
+            if code == len(self.configuration_records):
+                self.configuration_records.append(record)
+            configuration[i] = code
+            when = (s.period_start, s.interval, s.anchor_day)
+            code = periods.setdefault(when, len(periods))
+            if code == len(self.period_records):
+                self.period_records.append(record)
+            period[i] = code
+        self.configuration = configuration
+        self.period = period
+        plans: dict[str, int] = {}
+        plan_of = [
+            plans.setdefault(r.subscription.plan, len(plans)) for r in self.configuration_records
+        ]
+        self.plan: Codes = np.array(plan_of or [0], np.int64)[configuration]
+
+
+class _Batch:
+    """The inputs of one batch and the answers shared by its offers."""
+
+    def __init__(
+        self,
+        rules: DecisionRules,
+        rows: SignalRows,
+        history: Mapping[str, Sequence[OfferEvent]],
+        as_of: dt.datetime,
+    ) -> None:
+        self.rules = rules
+        self.as_of = as_of
+        self.day = as_of.date()
+        self.rows = rows
+        self.fired: Codes = np.asarray(rows.fired_rows(), np.int64)
+        self.n = len(self.fired)
+        self.everyone: Codes = np.arange(self.n, dtype=np.int64)
+        self.accounts = _Accounts(rows, self.fired)
+        self.history = {
+            i: history[record.account_id]
+            for i, record in enumerate(self.accounts.records)
+            if history.get(record.account_id)
+        }
+        self._columns: dict[str, _Column] = {}
+        self.at_risk = self.verdict(AT_RISK)
+        self.quiet = self._quiet()
+        self.capped = self._capped()
+
+    def verdict(self, condition: str) -> Flags:
+        return np.asarray(self.rows.verdicts(condition, self.fired), np.bool_)
+
+    def column(self, name: str) -> _Column:
+        found = self._columns.get(name)
+        if found is None:
+            found = self._columns[name] = _Column(self.rows.values(name, self.fired))
+        return found
+
+    def signals(self, index: int, names: Sequence[str]) -> dict[str, object]:
+        """The values of ``names`` for fired account ``index``."""
+        values: dict[str, object] = {}
+        for name in names:
+            column = self.column(name)
+            values[name] = column.values[column.codes[index]]
+        return values
+
+    def version(self, index: int) -> CatalogVersion:
+        return self.rules.catalog.version(self.accounts.records[index].catalog_version)
+
+    def subscription(self, index: int) -> CurrentSubscription:
+        return self.accounts.records[index].subscription
+
+    def _quiet(self) -> Codes:
+        cadence = self.rules.playbook.cadence
+        out = np.zeros(self.n, np.int64)
+        keys = [self.column(name).codes for name in _QUIET]
+        _per_group(
+            keys,
+            self.everyone,
+            lambda i: _mask(quiet_checks(cadence, self.signals(i, _QUIET))),
+            out,
+        )
+        return out
+
+    def _capped(self) -> Codes:
+        """The frequency cap's failure bit per account (only accounts with a history can fail)."""
+        cadence = self.rules.playbook.cadence
+        out = np.zeros(self.n, np.int64)
+        for index, events in self.history.items():
+            out[index] = _mask([frequency_cap_check(cadence, events, self.day)])
+        return out
+
+
+def _offer_masks(batch: _Batch, key: str, offer: Offer, rows: Codes) -> Codes:
+    """Every failed rule of ``offer`` for the fired accounts ``rows``, as bits of :data:`RULES`."""
+    n = batch.n
+    version_of, subscription_of = batch.version, batch.subscription
+    configuration = batch.accounts.configuration
+    masks = np.zeros(n, np.int64)
+    # eligibility: status and validity hold for every offer the run decides (active on the day)
+    listed = [signal for field, signal in _AUDIENCE if getattr(offer.audience, field)]
+    part = np.zeros(n, np.int64)
+    _per_group(
+        [batch.accounts.plan, *(batch.column(s).codes for s in listed)],
+        rows,
+        lambda i: _mask(
+            audience_checks(offer.audience, subscription_of(i), batch.signals(i, listed))
+        ),
+        part,
+    )
+    masks |= part
+    seats: list[str] = ["seats_assigned"] if isinstance(offer.target, MoreSeatsTarget) else []
+    _per_group(
+        [configuration, *(batch.column(s).codes for s in seats)],
+        rows,
+        lambda i: _mask(
+            not_already_there(version_of(i), offer, subscription_of(i), batch.signals(i, seats))
+        ),
+        part,
+    )
+    masks |= part
+    _per_group(
+        [configuration],
+        rows,
+        lambda i: _mask([change_policy_check(version_of(i), offer, subscription_of(i))]),
+        part,
+    )
+    masks |= part
+    if isinstance(offer.incentive, TrialIncentive):
+        trial = ["trial_used_days_ago"]
+        _per_group(
+            [configuration, batch.column(trial[0]).codes],
+            rows,
+            lambda i: _mask(
+                [
+                    trial_window_check(
+                        version_of(i), offer, subscription_of(i), batch.signals(i, trial), batch.day
+                    )
+                ]
+            ),
+            part,
+        )
+        masks |= part
+    # cadence
+    masks |= np.where(batch.at_risk, _BIT["at_risk"], 0)
+    masks |= batch.quiet
+    kind = TargetKind(offer.target.kind)
+    cadence = batch.rules.playbook.cadence
+    stage = ["lifecycle_stage"]
+    _per_group(
+        [batch.column(stage[0]).codes],
+        rows,
+        lambda i: _mask(
+            [lifecycle_check(cadence, batch.signals(i, stage)["lifecycle_stage"], kind)]
+        ),
+        part,
+    )
+    masks |= part
+    masks |= batch.capped
+    for index, events in batch.history.items():
+        masks[index] |= _mask([cooldown_check(cadence, key, events, batch.day)])
+    return masks
+
+
+def _valued(batch: _Batch, key: str, offer: Offer, rows: Codes) -> tuple[Codes, list[_Valued]]:
+    """The change, expected value and quote refusal of ``offer`` for ``rows``: (code per
+    account, the distinct answers)."""
+    rules = batch.rules
+    prior = rules.playbook.prior(key)
+    configuration = batch.accounts.configuration
+    assigned = batch.column("seats_assigned")
+    reads = np.array(
+        [
+            reads_seats_assigned(
+                rules.catalog.version(r.catalog_version), offer.target, r.subscription.plan
+            )
+            for r in batch.accounts.configuration_records
+        ],
+        np.bool_,
+    )
+    # accounts whose change does not read seats_assigned share the code -1 for it
+    seats_key = np.where(reads[configuration], assigned.codes, -1) + 1
+    answers: list[_Valued] = []
+    plans: dict[tuple[int, ProposedChange], bool] = {}
+
+    def answer(i: int) -> int:
+        version, subscription = batch.version(i), batch.subscription(i)
+        change = proposed_change(
+            version,
+            offer.target,
+            subscription,
+            seats_assigned=int_signal(batch.signals(i, ["seats_assigned"]), "seats_assigned"),
+        )
+        if change is None:
+            answers.append(_Valued(None, None, True, False))
+            return len(answers) - 1
+        try:
+            worth = revenue_value(version, subscription, change, rules.playbook.valuation)
+        except TierwiseError:
+            answers.append(_Valued(change, None, True, False))
+            return len(answers) - 1
+        plan_key = (int(configuration[i]), change)
+        if plan_key not in plans:
+            try:
+                change_plan(version, subscription, change)
+                plans[plan_key] = False
+            except TierwiseError:
+                plans[plan_key] = True
+        expected = (worth.value * prior).rounded()
+        answers.append(_Valued(change, expected, False, plans[plan_key]))
+        return len(answers) - 1
+
+    codes = np.full(batch.n, -1, np.int64)
+    _per_group([configuration, seats_key], rows, answer, codes)
+    return codes, answers
+
+
+@dataclass(frozen=True, slots=True)
+class _Offers:
+    """Per offer (columns) and fired account (rows): what happened, its failed rules, its
+    expected value (a code into ``values``, and an order), and whether its quote is refused."""
+
+    keys: tuple[str, ...]
+    status: Codes
+    masks: Codes
+    value: Codes
+    order: Codes
+    refused: Flags
+    values: list[Money]
+
+
+def _offers(batch: _Batch) -> _Offers:
+    rules = batch.rules
+    active = rules.playbook.active_offers(batch.day)
+    keys = tuple(active)
+    n, k = batch.n, len(keys)
+    status = np.zeros((n, k), np.int64)
+    masks = np.zeros((n, k), np.int64)
+    value = np.full((n, k), -1, np.int64)
+    refused = np.zeros((n, k), np.bool_)
+    values: list[Money] = []
+    period_refused = _period_refusals(batch)
+    for column, (key, offer) in enumerate(active.items()):
+        trigger = batch.verdict(trigger_name(key))
+        near = (
+            batch.verdict(near_miss_name(key))
+            if key in rules.conditions.near_misses
+            else np.zeros(n, np.bool_)
+        )
+        considered = np.flatnonzero(trigger | near).astype(np.int64)
+        if not len(considered):
+            continue
+        mask = _offer_masks(batch, key, offer, considered)
+        masks[considered, column] = mask[considered]
+        status[considered, column] = _SUPPRESSED
+        passed = considered[mask[considered] == 0]
+        codes, answers = _valued(batch, key, offer, passed)
+        gentle = next((c for c in NUDGE_CHANNELS if c in offer.channels), None)
+        for code, valued in enumerate(answers):
+            at = passed[codes[passed] == code]
+            if valued.problem or valued.expected is None:
+                continue
+            strong = trigger[at]
+            usable = at if gentle is not None else at[strong]
+            status[usable, column] = np.where(trigger[usable], _OFFER, _NUDGE)
+            value[usable, column] = len(values)
+            refused[usable, column] = valued.quote_refused | period_refused[usable]
+            values.append(valued.expected)
+    amounts = sorted({m.amount for m in values})
+    rank = {amount: i for i, amount in enumerate(amounts)}
+    order = np.array([rank[m.amount] for m in values] or [0], np.int64)
+    ordered = np.where(value >= 0, order[np.maximum(value, 0)], -1)
+    return _Offers(keys, status, masks, value, ordered, refused, values)
+
+
+def _period_refusals(batch: _Batch) -> Flags:
+    """Whether the quote engine refuses the account's billing period at ``as_of``."""
+    refused = []
+    for record in batch.accounts.period_records:
+        try:
+            current_period(record.subscription, batch.as_of)
+            refused.append(False)
+        except TierwiseError:
+            refused.append(True)
+    table = np.array(refused or [False], np.bool_)
+    return table[batch.accounts.period] if batch.n else np.zeros(0, np.bool_)
+
+
+def _choose(batch: _Batch, offers: _Offers) -> tuple[Codes, Codes, Flags]:
+    """Rank the candidates and choose per channel: (ranking of offer columns per account,
+    chosen column per channel, candidates dropped because their quote is refused)."""
+    rules = batch.rules
+    n, k = offers.status.shape
+    active = [rules.playbook.offers[key] for key in offers.keys]
+    static = np.argsort(
+        np.array(sorted(range(k), key=lambda c: (-active[c].priority, offers.keys[c])), np.int64),
+        kind="stable",
+    )
+    group = np.select([offers.status == _OFFER, offers.status == _NUDGE], [0, 1], default=2).astype(
+        np.int64
+    )
+    tiles = np.broadcast_to(static, (n, k))
+    ranking = np.lexsort((tiles, -offers.order, group), axis=1).astype(np.int64)
+    uses = {
+        channel: np.array([channel in offer.channels for offer in active], np.bool_)
+        for channel in Channel
+    }
+    gentle = np.array(
+        [next((c for c in NUDGE_CHANNELS if c in offer.channels), None) for offer in active],
+        object,
+    )
+    chosen = np.full((n, len(Channel)), _NOTHING, np.int64)
+    dropped = np.zeros((n, k), np.bool_)
+    everyone = np.arange(n)
+    for c, channel in enumerate(Channel):
+        done = np.zeros(n, np.bool_)
+        if channel is Channel.CSM:
+            chosen[batch.at_risk, c] = _SAVE_PLAY
+            done |= batch.at_risk
+        offer_uses = uses[channel]
+        nudge_uses = gentle == channel
+        for position in range(k):
+            column = ranking[:, position]
+            status = offers.status[everyone, column]
+            fits = np.where(status == _OFFER, offer_uses[column], nudge_uses[column])
+            here = (status >= _OFFER) & fits & ~done & ~dropped[everyone, column]
+            refused = here & offers.refused[everyone, column]
+            dropped[everyone[refused], column[refused]] = True
+            taken = here & ~refused
+            chosen[taken, c] = column[taken]
+            done |= taken
+    return ranking, chosen, dropped
+
+
+class BatchOutcomes(Mapping[str, JsonObject]):
+    """Each fired account's outcome by account id; accounts with the same outcome share one
+    document, which :meth:`__getitem__` completes with the account's external id."""
+
+    def __init__(
+        self,
+        account_ids: Sequence[str],
+        external_ids: Sequence[str],
+        classes: Codes,
+        documents: Sequence[JsonObject],
+        counts: Sequence[int],
+    ) -> None:
+        self._index = {account: i for i, account in enumerate(account_ids)}
+        self._external = external_ids
+        self._classes = classes
+        self.documents = documents
+        self.counts = counts
+
+    def __getitem__(self, account_id: str) -> JsonObject:
+        i = self._index[account_id]
+        return {"external_id": self._external[i]} | self.documents[int(self._classes[i])]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def external_ids_of(self, document: int) -> list[str]:
+        """The external ids of the accounts whose outcome is ``documents[document]``."""
+        return [self._external[int(i)] for i in np.flatnonzero(self._classes == document)]
+
+    def weighted(self) -> Iterator[tuple[JsonObject, int]]:
+        """Each distinct outcome (without its external id) and how many accounts have it."""
+        return zip(self.documents, self.counts, strict=True)
+
+
+def _document(
+    batch: _Batch, offers: _Offers, row: int, ranking: Codes, chosen: Codes, dropped: Flags
+) -> JsonObject:
+    """The outcome of fired account ``row`` without its external id (as ``outcome_of``)."""
+    rules = batch.rules
+    record = batch.accounts.records[row]
+    keys = offers.keys
+    picked: JsonObject = {}
+    for c, channel in enumerate(Channel):
+        column = int(chosen[row, c])
+        if column == _SAVE_PLAY:
+            picked[channel.value] = {"save_play": {"name": rules.playbook.save_play.name}}
+        elif column != _NOTHING:
+            offer = rules.playbook.offers[keys[column]]
+            picked[channel.value] = {
+                "offer": keys[column],
+                "strength": "offer" if offers.status[row, column] == _OFFER else "nudge",
+                "target": {"kind": offer.target.kind},
+                "expected_value": offers.values[int(offers.value[row, column])].to_str(),
+            }
+    ranked: list[Json] = []
+    for column in ranking[row].tolist():
+        if offers.status[row, column] >= _OFFER and not dropped[row, column]:
+            money = offers.values[int(offers.value[row, column])]
+            ranked.append({"offer": keys[column], "expected_value": money.to_str()})
+    suppressed: list[Json] = []
+    for column, key in enumerate(keys):
+        status = offers.status[row, column]
+        if status == _SUPPRESSED or (status >= _OFFER and dropped[row, column]):
+            suppressed.append({"offer": key, "rules": _rules(int(offers.masks[row, column]))})
+    return {
+        "currency": record.currency,
+        "at_risk": bool(batch.at_risk[row]),
+        "chosen": picked,
+        "ranked": ranked,
+        "suppressed": suppressed,
+    }
+
+
+def decide_batch(
+    rules: DecisionRules,
+    rows: SignalRows,
+    history: Mapping[str, Sequence[OfferEvent]],
+    as_of: dt.datetime,
+) -> BatchOutcomes:
+    """The outcome of every account of ``rows`` where some condition fired (module docstring):
+    the same as ``outcome_of(decide_account(..., fired=..., render=False))`` account by account,
+    with ``history`` the offer events before ``as_of`` by account id."""
+    batch = _Batch(rules, rows, history, as_of)
+    offers = _offers(batch)
+    ranking, chosen, dropped = _choose(batch, offers)
+    n = batch.n
+    currencies: dict[str, int] = {}
+    currency = np.array(
+        [currencies.setdefault(r.currency, len(currencies)) for r in batch.accounts.records],
+        np.int64,
+    ).reshape(n, 1)
+    shown = np.where(offers.status >= _OFFER, offers.value, -1)
+    outcome = np.hstack(
+        [
+            currency,
+            batch.at_risk.reshape(n, 1).astype(np.int64),
+            offers.status,
+            offers.masks,
+            shown,
+            dropped.astype(np.int64),
+            ranking,
+            chosen,
+        ]
+    )
+    if n:
+        _, first, classes = np.unique(outcome, axis=0, return_index=True, return_inverse=True)
+        classes = classes.reshape(-1).astype(np.int64)
+        counts = np.bincount(classes).tolist()
+    else:
+        first, classes, counts = np.zeros(0, np.int64), np.zeros(0, np.int64), []
+    documents = [
+        _document(batch, offers, int(row), ranking, chosen, dropped) for row in first.tolist()
+    ]
+    records = batch.accounts.records
+    return BatchOutcomes(
+        [r.account_id for r in records],
+        [r.external_id for r in records],
+        classes,
+        documents,
+        counts,
+    )
