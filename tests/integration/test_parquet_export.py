@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -269,3 +270,20 @@ def test_months_are_utc_calendar_months_either_side_of_1970(tmp_path: Path) -> N
         rows = _read_back(tmp_path / "export")
         assert [(r["id"], r["month"]) for r in rows] == [("late", "1969-12"), ("early", "1970-01")]
         assert pa.array([r["time"] for r in rows]).to_pylist() == [late, early]
+
+
+def test_two_exports_of_one_directory_at_once_are_serialised(
+    store: EventStore, tmp_path: Path
+) -> None:
+    # given: a late event, and two threads exporting to the same directory at the same time
+    # (without the lock, each run's clean-up of stale staging directories deletes the other's)
+    target = tmp_path / "export"
+    store.export_parquet(target)
+    store.append([_event("mar-late", 2025, 3, 2, n=6)])
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = list(pool.map(lambda _: store.export_parquet_report(target), range(2)))
+
+    # then: one of them rewrote March, the other found nothing left to do
+    assert sorted(r.rewritten for r in reports) == [(), ("2025-03",)]
+    assert _read_back(target) == _as_rows(store.events())
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".export.")] == [".export.lock"]

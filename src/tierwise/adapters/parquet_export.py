@@ -32,17 +32,17 @@ Readers never see a half-written month
     run rewrites again. A full rebuild is swapped in as a whole directory (as the export always
     was): during the two renames the directory is briefly absent, and a reader fails rather than
     reading part of it. Runs on the same directory are serialised by a lock file beside it
-    (``.<name>.lock``), and the stamps and the written rows come from one read transaction, so
-    the manifest always describes what the files hold.
+    (``.<name>.lock``, ``flock``; not on Windows), and the stamps and the written rows come from
+    one read transaction, so the manifest always describes what the files hold.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -52,6 +52,9 @@ from pathlib import Path
 import duckdb
 
 from tierwise.errors import InvalidInput
+
+if sys.platform != "win32":
+    import fcntl
 
 __all__ = ["MANIFEST", "MonthStamp", "ParquetExport", "export_months", "month_stamps"]
 
@@ -286,13 +289,13 @@ def _result(
 
 @contextmanager
 def _locked(target: Path) -> Iterator[None]:
-    """Hold the export's lock file (beside it), waiting for another run on it to finish."""
+    """Hold the export's lock file (beside it), waiting for another run on it to finish; the
+    lock goes with the file's closing. (Windows has no ``flock``: runs there are not
+    serialised, so do not start two exports of one directory at once.)"""
     with (target.parent / f".{target.name}.lock").open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        if sys.platform != "win32":
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 @contextmanager
