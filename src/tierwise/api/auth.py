@@ -11,9 +11,10 @@ Verified keys are remembered for ``key_cache_seconds``, and so is the text that 
 stored digest: a later request with that same text is compared with it in constant time instead
 of computing the HMAC again, and any other text is checked against the digest. A key revoked
 elsewhere (``tierwise keys revoke``) stops working within that time on every server. A key used
-in the second half of its time is read again in the background while the remembered one answers
-(refresh ahead), so a key in steady use is never read on a request's way; one unused for the
-whole time is read again by the request that next needs it.
+in the last quarter of its time is read again in the background while the remembered one answers
+(refresh ahead), so a key in steady use is never read on a request's way (and read about as
+often as before); one unused for that last quarter is read again by the request that next needs
+it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ __all__ = [
 
 _log = logging.getLogger("tierwise.api")
 
+#: A remembered key used after this fraction of its time is read again in the background.
+_REFRESH_AHEAD = 0.75
+
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tierwise"'}
 
 #: Who may check entitlements, besides ``admin``: ``read`` keys and publishable keys.
@@ -67,6 +71,7 @@ class Authenticator:
         self._limiter = limiter
         self._default_rate = default_rate
         self._cache_seconds = cache_seconds
+        self._refresh_after = cache_seconds * _REFRESH_AHEAD
         self._monotonic = monotonic
         self._cache: dict[str, tuple[ApiKey | None, float]] = {}
         #: key id -> the key's whole text (UTF-8) that matched its digest, while cached
@@ -79,7 +84,7 @@ class Authenticator:
         if entry is not None:
             age = now - entry[1]
             if age < self._cache_seconds:
-                if age >= self._cache_seconds / 2 and key_id not in self._loading:
+                if age >= self._refresh_after and key_id not in self._loading:
                     self._load(key_id, now, ahead=True)
                 return entry[0]
         loading = self._loading.get(key_id) or self._load(key_id, now)
