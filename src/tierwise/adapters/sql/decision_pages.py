@@ -38,24 +38,18 @@ __all__ = [
 #: make 245 pages of each kind.
 PAGE_KEYS = 4_096
 _ACCOUNTS = pa.schema(
-    [("account_id", pa.string()), ("external_id", pa.string()), ("decision", pa.string())]
+    [("account_id", pa.string()), ("external_id", pa.string()), ("decision", pa.binary())]
 )
 _PAGE = pa.schema([("key", pa.string()), ("chunk", pa.int32()), ("row", pa.int32())])
 
 
 def encode_accounts(
-    account_ids: Sequence[str], external_ids: Sequence[str], decisions: Sequence[str | None]
+    account_ids: pa.Array, external_ids: pa.Array, decisions: Sequence[bytes | None]
 ) -> bytes:
-    """A chunk's accounts in row order, each with its decision as JSON text (or null)."""
+    """A chunk's accounts in row order (two string arrays), each with its decision as UTF-8
+    JSON (or null)."""
     return write_stream(
-        pa.table(
-            [
-                pa.array(account_ids, pa.string()),
-                pa.array(external_ids, pa.string()),
-                pa.array(decisions, pa.string()),
-            ],
-            schema=_ACCOUNTS,
-        )
+        pa.table([account_ids, external_ids, pa.array(decisions, pa.binary())], schema=_ACCOUNTS)
     )
 
 
@@ -96,7 +90,7 @@ class DecodedAccounts:
         ]
 
 
-def _document(text: str | None) -> JsonObject | None:
+def _document(text: bytes | None) -> JsonObject | None:
     if text is None:
         return None
     document: JsonObject = json.loads(text)
@@ -111,11 +105,10 @@ def key_pages(
 ) -> Iterator[tuple[int, bytes, bytes]]:
     """(page number, first key as UTF-8, packed page) of ``keys`` sorted in byte order, each
     with the chunk and row of its account, ``size`` keys a page."""
-    order = pc.sort_indices(keys)
-    table = pa.table(
-        [keys.take(order), pa.array(chunks).take(order), pa.array(rows).take(order)],
-        schema=_PAGE,
-    )
+    table = pa.table([keys, pa.array(chunks), pa.array(rows)], schema=_PAGE)
+    if len(keys) > 1 and not pc.all(pc.less_equal(keys[:-1], keys[1:])).as_py():
+        # (External ids come sorted: the engine's rows are in external id order.)
+        table = table.take(pc.sort_indices(keys))
     for page, start in enumerate(range(0, len(keys), size)):
         part = table.slice(start, size)
         first: str = part["key"][0].as_py()
