@@ -88,6 +88,20 @@ def test_stats_and_export_after_an_import(tmp_path: Path) -> None:
     assert json.loads(stats.stdout)["types"] == {"api.call": 3}
     assert export.exit_code == 0, export.output
     assert (tmp_path / "pq" / "month=2025-03").is_dir()
+    assert "1 of 1 months rewritten" in " ".join(export.output.split())
+    # and exported again without new events, no month is rewritten
+    again = runner.invoke(
+        events_app, ["export", str(tmp_path / "pq"), "--data-dir", data, "--json"]
+    )
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout) | {"directory": None} == {
+        "events": 3,
+        "directory": None,
+        "months": 1,
+        "rewritten": [],
+        "removed": [],
+        "full": False,
+    }
 
 
 def test_bad_input_exits_2_with_a_message_naming_the_field(tmp_path: Path) -> None:

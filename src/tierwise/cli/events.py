@@ -163,16 +163,30 @@ def export_command(
     data_dir: DataDirOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write every event as Parquet partitioned by month=YYYY-MM (readable by Spark as is)."""
+    """Write every event as Parquet partitioned by month=YYYY-MM (readable by Spark as is).
+
+    Run again into the same directory, only the months whose events changed are rewritten."""
     try:
         with EventStore.open(_data_dir(data_dir), read_only=True) as store:
-            written = store.export_parquet(directory)
+            report = store.export_parquet_report(directory)
     except TierwiseError as error:
         raise _fail(error) from None
     if as_json:
-        print_json({"events": written, "directory": str(directory)})
+        print_json(
+            {
+                "events": report.events,
+                "directory": str(directory),
+                "months": report.months,
+                "rewritten": list(report.rewritten),
+                "removed": list(report.removed),
+                "full": report.full,
+            }
+        )
     else:
-        console.print(f"{written:,} events written to {directory}")
+        console.print(
+            f"{report.events:,} events in {directory}; "
+            f"{len(report.rewritten)} of {report.months} months rewritten"
+        )
 
 
 def _report_dict(report: ImportReport) -> dict[str, object]:
