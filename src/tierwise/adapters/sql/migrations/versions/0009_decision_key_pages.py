@@ -7,6 +7,10 @@ and decisions in ``decision_signal_chunks.accounts``, and the run's ids in ``dec
 ``1`` for them. Runs stored before keep their ``decisions`` rows (``layout`` null) and read as
 before. A downgrade deletes the runs stored the new way (they have no ``decisions`` rows).
 
+On PostgreSQL the packed columns are stored ``EXTERNAL``: out of line and never compressed again
+(they are LZ4 already; trying pglz on each value made a million accounts' run take twice as long
+to write).
+
 Revision ID: 0009_decision_key_pages
 Revises: 0008_subscription_bundles
 Create Date: 2026-11-26
@@ -21,6 +25,13 @@ revision = "0009_decision_key_pages"
 down_revision = "0008_subscription_bundles"
 branch_labels = None
 depends_on = None
+
+#: The columns holding packed (already compressed) payloads.
+_PACKED = (
+    ("decision_signal_chunks", "data"),
+    ("decision_signal_chunks", "accounts"),
+    ("decision_keys", "data"),
+)
 
 
 def upgrade() -> None:
@@ -46,9 +57,14 @@ def upgrade() -> None:
     op.create_index(
         "ix_decision_keys_run_id_kind_first_key", "decision_keys", ["run_id", "kind", "first_key"]
     )
+    if op.get_bind().dialect.name == "postgresql":
+        for table, column in _PACKED:
+            op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET STORAGE EXTERNAL")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE decision_signal_chunks ALTER COLUMN data SET STORAGE EXTENDED")
     paged = "SELECT run_id FROM decision_runs WHERE layout IS NOT NULL"
     op.execute(f"DELETE FROM decision_signal_chunks WHERE run_id IN ({paged})")
     op.execute(f"DELETE FROM decisions WHERE run_id IN ({paged})")
