@@ -1,11 +1,12 @@
 """The in-app offers of one API process: answered from memory, re-evaluated off the event loop.
 
 ``GET /v1/accounts/{account}/offers`` needs the account's latest decision brought up to date
-with the ledger's live counters (:meth:`Decisions.live_view`, two indexed reads) and the
-per-account re-evaluation those counters call for (:meth:`Decisions.evaluate`: trigger,
-eligibility, cadence, ranking, quote and value case — milliseconds of work). A re-evaluation is
-kept under its key (run, account, the ledger's marker for the account, day) until the marker
-moves, so most requests only read the counters and shape the kept answer.
+with the ledger's live counters (:meth:`Decisions.live_view`: two indexed reads of one snapshot,
+without SQLite's write lock) and the per-account re-evaluation those counters call for
+(:meth:`Decisions.evaluate`: trigger, eligibility, cadence, ranking, quote and value case —
+milliseconds of work). A re-evaluation is kept under its key (run, account, the ledger's marker
+for the account, day) until the marker moves, so most requests only read the counters and shape
+the kept answer.
 
 The marker moves when something is written: a paywall hit (a denied check, a soft-limit entry),
 an offer outcome, a gauge, a subscription change. The writes this process makes itself call
@@ -81,10 +82,12 @@ class OfferDesk:
         """
         decisions = await self.decisions()
         decisions.channel_of(placement)
-        # The live counters are read in the thread pool, never on the event loop: on SQLite
-        # every transaction starts with BEGIN IMMEDIATE, so a read that meets another
-        # connection's transaction waits in SQLite's busy handler (sleeps of 1, 2, 5… ms), and
-        # on the loop that wait would hold up every request of the process.
+        # The live view is read in the thread pool, never on the event loop. The live counters
+        # read a SQLite snapshot without the write lock (a deferred BEGIN), but the stored
+        # decision behind them is still read in transactions that take it (BEGIN IMMEDIATE: the
+        # newest run, checked once a second, and an account's first request), and a wait in
+        # SQLite's busy handler (sleeps of 1, 2, 5… ms) or a PostgreSQL round trip on the loop
+        # would hold up every request of the process.
         view, answer = await run_in_threadpool(_kept_answer, decisions, account_id, placement, now)
         if answer is not None:
             return answer
