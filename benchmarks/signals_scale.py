@@ -13,13 +13,15 @@ materialises one row per account:
 
 * **tierwise** — :func:`tierwise.adapters.analytics.signals.compute_signals` on DuckDB, its
   activity part staged in a temporary table (``stage=temporary_tables(backend)``), the result
-  written to a DuckDB table (``CREATE TABLE AS``);
-* **hand SQL** — one hand-written DuckDB query computing the same columns (the floor);
+  read as one Arrow table (``to_pyarrow``, as the decision run reads it);
+* **hand SQL** — one hand-written DuckDB query computing the same columns (the floor), read
+  the same way;
 * **pandas** — a straightforward pandas implementation (group-bys per family, the derived
   signals through the per-account rules), on a sample of the accounts and their events
   (``--pandas-sample``, 10 % by default), its time extrapolated linearly to all accounts.
 
-DuckDB runs with ``threads=2`` and ``memory_limit`` (``--memory-limit``, 6GB by default); peak
+DuckDB runs with ``threads=2``, ``memory_limit`` (``--memory-limit``, 6GB by default) and, like
+:func:`~tierwise.adapters.analytics.engine.duckdb_backend`, no insertion order kept; peak
 memory is each process's maximum resident set size. Medians over ``--runs`` runs.
 """
 
@@ -227,8 +229,7 @@ def run_tierwise(directory: Path, memory_limit: str) -> tuple[int, Any]:
         AS_OF,
         stage=temporary_tables(backend),
     )
-    backend.create_table("signals", table, temp=True)
-    result = backend.con.sql("SELECT * FROM signals").to_arrow_table()
+    result = backend.to_pyarrow(table)
     return result.num_rows, result
 
 
@@ -238,6 +239,8 @@ def run_sql(directory: Path, memory_limit: str) -> tuple[int, Any]:
         "SET TimeZone = 'UTC'",
         "SET threads = 2",
         f"SET memory_limit = '{memory_limit}'",
+        "SET preserve_insertion_order = false",
+        "SET parquet_metadata_cache = true",
     ):
         con.execute(setting)
     con.execute(f"SET temp_directory = '{directory / 'tmp'}'")
@@ -245,9 +248,8 @@ def run_sql(directory: Path, memory_limit: str) -> tuple[int, Any]:
     for name in ("licenses", "entitlements", "paywall", "offers"):
         con.register(name, getattr(snapshot, name))
     con.execute(f"CREATE VIEW events AS SELECT * FROM read_parquet('{directory}/events/*.parquet')")
-    con.execute(f"CREATE TEMP TABLE signals AS {hand_sql(AS_OF)}").fetchall()
     columns = ", ".join(f'"{name}"' for name in output_columns(catalog(), DEFAULT_HEALTH))
-    result = con.sql(f"SELECT {columns} FROM signals").to_arrow_table()
+    result = con.sql(f"SELECT {columns} FROM ({hand_sql(AS_OF)})").to_arrow_table()
     return result.num_rows, result
 
 

@@ -171,9 +171,16 @@ def duckdb_backend(
     memory_limit: str | None = None,
     temp_directory: Path | None = None,
 ) -> DuckDBBackend:
-    """An in-memory DuckDB for analytics, in UTC, optionally bounded in threads and memory."""
+    """An in-memory DuckDB for analytics, in UTC, optionally bounded in threads and memory.
+
+    Results come in no particular order (``preserve_insertion_order`` off: at a million
+    accounts, writing the signal rows in scan order cost ~4 s of CPU), so whoever reads them
+    keys or sorts them, as the decision run does by external id. Parquet metadata is cached:
+    one signal query reads the event files' footers once per event family otherwise."""
     con = ibis.duckdb.connect()
     con.raw_sql("SET TimeZone = 'UTC'")
+    con.raw_sql("SET preserve_insertion_order = false")
+    con.raw_sql("SET parquet_metadata_cache = true")
     if threads is not None:
         con.raw_sql(f"SET threads = {int(threads)}")
     if memory_limit is not None:

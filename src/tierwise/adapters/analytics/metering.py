@@ -29,7 +29,7 @@ import ibis
 from ibis.expr import types as ir
 
 from tierwise.adapters.analytics.engine import EventSource
-from tierwise.adapters.analytics.windows import DAY_SECONDS, AsOf, attach, latest
+from tierwise.adapters.analytics.windows import DAY_SECONDS, AsOf, attach, latest, midnight_utc
 from tierwise.catalog.model import Aggregation, Feature, FeatureKind, Meter, ResetPeriod
 from tierwise.signals.conventions import COMPARISON_DAYS, EventConventions
 
@@ -140,11 +140,9 @@ def billing_usage(
     rows = events.filter(
         (events["type"] == meter.event) & (events["time"] >= ibis.literal(since))
     ).select("account", "time")
-    starts = licenses.select(
-        account="external_id", _start=licenses["period_start"].epoch_days() * DAY_SECONDS
-    )
+    starts = licenses.select(account="external_id", _start=midnight_utc(licenses["period_start"]))
     rows = rows.join(starts, "account")
-    rows = rows.filter(rows["time"].epoch_seconds().floor() >= rows["_start"])
+    rows = rows.filter(rows["time"] >= rows["_start"])
     return rows.group_by("account").agg(**{f"_usage_{key}": rows.count().cast("float64")})
 
 
@@ -170,10 +168,10 @@ def _metered(
     )
     if meter.reset is ResetPeriod.BILLING_PERIOD:
         starts = licenses.select(
-            account="external_id", _start=licenses["period_start"].epoch_days() * DAY_SECONDS
+            account="external_id", _start=midnight_utc(licenses["period_start"])
         )
         rows = rows.join(starts, "account")
-        in_window = rows["time"].epoch_seconds().floor() >= rows["_start"]
+        in_window = rows["time"] >= rows["_start"]
     else:
         first, _ = _calendar_window(meter.reset, as_of.moment)
         in_window = rows["time"] >= ibis.literal(first)

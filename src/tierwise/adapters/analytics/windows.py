@@ -18,7 +18,7 @@ from ibis.expr import types as ir
 
 from tierwise.errors import InvalidInput
 
-__all__ = ["DAY_SECONDS", "AsOf", "attach", "join_all", "latest"]
+__all__ = ["DAY_SECONDS", "AsOf", "attach", "join_all", "latest", "midnight_utc"]
 
 DAY_SECONDS = 86_400
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -63,6 +63,16 @@ class AsOf:
     def days_after(self, date: ir.DateValue) -> ir.IntegerValue:
         """Calendar days from ``date`` to as-of's date."""
         return self.epoch_day - date.epoch_days()
+
+
+def midnight_utc(date: ir.DateValue) -> ir.TimestampValue:
+    """The first instant of ``date`` in UTC, as a timestamp to compare event times with.
+
+    Written as the epoch plus whole seconds, which no engine reads in its session time zone
+    (a date cast to a timestamp would be): comparing each event's time with this, instead of
+    each event's epoch seconds with the date's, leaves the per-event work to one comparison."""
+    epoch = ibis.literal(_EPOCH)
+    return epoch + (date.epoch_days() * DAY_SECONDS).as_interval("s")
 
 
 def attach(base: ir.Table, other: ir.Table, key: str, other_key: str | None = None) -> ir.Table:
