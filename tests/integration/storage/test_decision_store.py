@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from tierwise.adapters.signal_chunks import CHUNK_ROWS
@@ -125,13 +126,14 @@ def _many_rows(accounts: int) -> tuple[ArrowSignalRows, list[str], list[str]]:
     n = range(accounts)
     account_ids = [f"A{(i * 7919) % accounts:05d}" for i in n]  # 7919 is prime: a permutation
     external_ids = [f"e{i:05d}" for i in n]
-    external_ids[-1] = "é-last"
+    if external_ids:
+        external_ids[-1] = "é-last"
     table = pa.table(
         {
-            "account_id": account_ids,
-            "external_id": external_ids,
-            "seats": list(n),
-            "_c0": [i % 3 == 0 for i in n],
+            "account_id": pa.array(account_ids, pa.string()),
+            "external_id": pa.array(external_ids, pa.string()),
+            "seats": pa.array(list(n), pa.int64()),
+            "_c0": pa.array([i % 3 == 0 for i in n], pa.bool_()),
         }
     )
     records = {a: _record(i) for i, a in enumerate(account_ids)}
@@ -248,3 +250,39 @@ def test_a_run_stored_before_the_key_pages_still_reads_and_is_pruned(engine: Eng
             assert connection.execute(query).scalar() == 0
         leftover = select(func.count()).select_from(decision_keys)
         assert connection.execute(leftover).scalar() == 2 * KEEP_RUNS  # one page a kind a run
+
+
+def test_an_account_twice_in_a_run_is_refused_and_nothing_of_the_run_is_kept(
+    engine: Engine,
+) -> None:
+    # given rows where the second account's id is also the third's (the engine never makes them,
+    # but a run is one decision an account, as the decisions table's primary key enforced)
+    _, account_ids, _ = _many_rows(3)
+    table = pa.table(
+        {
+            "account_id": [*account_ids[:2], account_ids[1]],
+            "external_id": ["e1", "e2", "e3"],
+            "seats": [1, 2, 3],
+            "_c0": [False, False, False],
+        }
+    )
+    records = {a: _record(i) for i, a in enumerate(account_ids)}
+    twice = ArrowSignalRows(table, ["trigger:more_seats"], ["account_id", "external_id"], records)
+    store = SqlDecisionStore(engine)
+    # when / then
+    with pytest.raises(ValueError, match=f"account id '{account_ids[1]}' is in the run twice"):
+        store.save_run(_run("r1", 0), {}, twice)
+    assert store.runs() == []
+    assert store.decision("e1") is None
+
+
+def test_a_run_of_no_accounts_reads_as_empty(engine: Engine) -> None:
+    # given
+    store = SqlDecisionStore(engine)
+    rows, _, _ = _many_rows(0)
+    # when
+    store.save_run(_run("r1", 0), {}, rows)
+    # then
+    assert [r.run_id for r in store.runs()] == ["r1"]
+    assert store.decisions("r1") == []
+    assert store.decision("A00000") is None

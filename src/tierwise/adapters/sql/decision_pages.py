@@ -102,17 +102,26 @@ def key_pages(
     chunks: npt.NDArray[np.int32],
     rows: npt.NDArray[np.int32],
     size: int = PAGE_KEYS,
+    *,
+    unique: str | None = None,
 ) -> Iterator[tuple[int, bytes, bytes]]:
     """(page number, first key as UTF-8, packed page) of ``keys`` sorted in byte order, each
-    with the chunk and row of its account, ``size`` keys a page."""
+    with the chunk and row of its account, ``size`` keys a page. With ``unique`` (the keys'
+    name), a key that repeats is refused (:class:`ValueError` naming it)."""
     table = pa.table([keys, pa.array(chunks), pa.array(rows)], schema=_PAGE)
     if len(keys) > 1 and not pc.all(pc.less_equal(keys[:-1], keys[1:])).as_py():
         # (External ids come sorted: the engine's rows are in external id order.)
         table = table.take(pc.sort_indices(keys))
+    ordered = table["key"]
+    if unique is not None and len(ordered) > 1:
+        repeats = pc.equal(ordered[:-1], ordered[1:])
+        if pc.any(repeats).as_py():
+            first = ordered[pc.index(repeats, True).as_py()].as_py()
+            raise ValueError(f"{unique} {first!r} is in the run twice")
     for page, start in enumerate(range(0, len(keys), size)):
         part = table.slice(start, size)
-        first: str = part["key"][0].as_py()
-        yield page, first.encode(), write_stream(part)
+        first_key: str = part["key"][0].as_py()
+        yield page, first_key.encode(), write_stream(part)
 
 
 class KeyPage:

@@ -262,29 +262,35 @@ class SqlDecisionStore(DecisionStore):
             if numbers:
                 chunk_of, row_of = np.concatenate(numbers), np.concatenate(rows)
                 for kind, keys in ids.items():
-                    pages = key_pages(
-                        pa.chunked_array(keys, pa.string()).combine_chunks(),
-                        chunk_of,
-                        row_of,
-                        self._page_keys,
-                    )
                     connection.execute(
                         insert(decision_keys),
-                        [
-                            {
-                                "run_id": run.run_id,
-                                "kind": kind,
-                                "page": page,
-                                "first_key": first,
-                                "data": data,
-                            }
-                            for page, first, data in pages
-                        ],
+                        self._key_page_rows(run.run_id, kind, keys, chunk_of, row_of),
                     )
             old = [r for (r,) in connection.execute(_NEWEST_RUN_IDS.offset(KEEP_RUNS))]
             if old:
                 for table in (decisions, decision_keys, decision_signal_chunks, decision_runs):
                     connection.execute(delete(table).where(table.c.run_id.in_(old)))
+
+    def _key_page_rows(
+        self,
+        run_id: str,
+        kind: str,
+        keys: list[pa.Array],
+        chunk_of: np.ndarray[Any, np.dtype[np.int32]],
+        row_of: np.ndarray[Any, np.dtype[np.int32]],
+    ) -> list[dict[str, object]]:
+        """``decision_keys`` rows of a run's ``kind`` keys (an account id only once)."""
+        pages = key_pages(
+            pa.chunked_array(keys, pa.string()).combine_chunks(),
+            chunk_of,
+            row_of,
+            self._page_keys,
+            unique="account id" if kind == "account_id" else None,
+        )
+        return [
+            {"run_id": run_id, "kind": kind, "page": page, "first_key": first, "data": data}
+            for page, first, data in pages
+        ]
 
     def latest_run(self) -> DecisionRun | None:
         query = select(decision_runs).order_by(*_NEWEST).limit(1)
