@@ -158,26 +158,49 @@ class _Column:
             encoded = encoded.combine_chunks()
         self.codes: Codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         self.values: list[Any] = encoded.dictionary.to_pylist()
-        self.size = max(1, len(self.values))
+
+
+#: Combined codes below this are grouped by direct addressing (linear); above, by one sort.
+_DENSE = 1 << 22
+
+
+def _renumber(joint: Codes, room: int) -> tuple[Codes, Codes]:
+    """Elements of ``joint`` (codes ``0 <= code < room``) grouped by equal code: (the group of
+    each element, groups numbered in code order; the index of one element of each group — any
+    one: its group's answer is the same for all of them)."""
+    n = len(joint)
+    if room <= _DENSE:
+        member = np.full(room, -1, np.int64)
+        member[joint] = np.arange(n, dtype=np.int64)
+        present = np.flatnonzero(member >= 0)
+        number = np.full(room, -1, np.int64)
+        number[present] = np.arange(len(present), dtype=np.int64)
+        return number[joint], member[present]
+    _, first, inverse = np.unique(joint, return_index=True, return_inverse=True)
+    return inverse.astype(np.int64).reshape(-1), first.astype(np.int64)
 
 
 def _groups(keys: Sequence[Codes], rows: Codes) -> tuple[Codes, Codes]:
-    """Accounts ``rows`` grouped by equal codes in every key: (group of each, first row of each
-    group). Codes are combined one key at a time and renumbered, so they never overflow."""
+    """Accounts ``rows`` grouped by equal codes in every key: (group of each, one row of each
+    group). The codes are combined into one number per account, renumbered on the way whenever
+    the next product would not fit 62 bits."""
     joint = np.zeros(len(rows), np.int64)
+    room = 1
     for key in keys:
-        _, joint = np.unique(joint, return_inverse=True)
         size = int(key.max()) + 1 if len(key) else 1
-        joint = joint.astype(np.int64) * size + key[rows]
-    uniques, first, inverse = np.unique(joint, return_index=True, return_inverse=True)
-    del uniques
-    return inverse.astype(np.int64).reshape(-1), rows[first]
+        if room * size >= 2**62:
+            joint, firsts = _renumber(joint, room)
+            room = len(firsts)
+        joint = joint * size + key[rows]
+        room *= size
+    inverse, first = _renumber(joint, room)
+    return inverse, rows[first]
 
 
 def _per_group(
     keys: Sequence[Codes], rows: Codes, answer: Callable[[int], int], out: Codes
 ) -> None:
-    """``out[row] = answer(first row of its group)`` for every row of ``rows``."""
+    """``out[row] = answer(one row of its group)`` for every row of ``rows``."""
     if not len(rows):
         return
     inverse, firsts = _groups(keys, rows)
@@ -187,12 +210,11 @@ def _per_group(
 
 @dataclass(frozen=True, slots=True)
 class _Valued:
-    """A change priced: what it is, its expected value, and whether its quote would be refused."""
+    """An offer's change for a group of accounts: its expected value (``None``: nothing to
+    change, or a change the catalog cannot price) and whether its quote would be refused."""
 
-    change: ProposedChange | None
     expected: Money | None
-    problem: bool
-    quote_refused: bool
+    quote_refused: bool = False
 
 
 class _Accounts:
@@ -403,7 +425,9 @@ def _valued(batch: _Batch, key: str, offer: Offer, rows: Codes) -> tuple[Codes, 
     # accounts whose change does not read seats_assigned share the code -1 for it
     seats_key = np.where(reads[configuration], assigned.codes, -1) + 1
     answers: list[_Valued] = []
-    plans: dict[tuple[int, ProposedChange], bool] = {}
+    #: (configuration, change) -> its answer: accounts whose seats_assigned differ often get
+    #: the same change, priced once
+    priced: dict[tuple[int, ProposedChange], int] = {}
 
     def answer(i: int) -> int:
         version, subscription = batch.version(i), batch.subscription(i)
@@ -414,23 +438,25 @@ def _valued(batch: _Batch, key: str, offer: Offer, rows: Codes) -> tuple[Codes, 
             seats_assigned=int_signal(batch.signals(i, ["seats_assigned"]), "seats_assigned"),
         )
         if change is None:
-            answers.append(_Valued(None, None, True, False))
+            answers.append(_Valued(None))
             return len(answers) - 1
+        key = (int(configuration[i]), change)
+        found = priced.get(key)
+        if found is not None:
+            return found
         try:
             worth = revenue_value(version, subscription, change, rules.playbook.valuation)
         except TierwiseError:
-            answers.append(_Valued(change, None, True, False))
-            return len(answers) - 1
-        plan_key = (int(configuration[i]), change)
-        if plan_key not in plans:
+            answers.append(_Valued(None))
+        else:
             try:
                 change_plan(version, subscription, change)
-                plans[plan_key] = False
+                refused = False
             except TierwiseError:
-                plans[plan_key] = True
-        expected = (worth.value * prior).rounded()
-        answers.append(_Valued(change, expected, False, plans[plan_key]))
-        return len(answers) - 1
+                refused = True
+            answers.append(_Valued((worth.value * prior).rounded(), refused))
+        priced[key] = len(answers) - 1
+        return priced[key]
 
     codes = np.full(batch.n, -1, np.int64)
     _per_group([configuration, seats_key], rows, answer, codes)
@@ -460,7 +486,7 @@ def _offers(batch: _Batch) -> _Offers:
     masks = np.zeros((n, k), np.int64)
     value = np.full((n, k), -1, np.int64)
     refused = np.zeros((n, k), np.bool_)
-    values: list[Money] = []
+    known: dict[Money, int] = {}  # each distinct expected value, numbered
     period_refused = _period_refusals(batch)
     for column, (key, offer) in enumerate(active.items()):
         trigger = batch.verdict(trigger_name(key))
@@ -477,17 +503,20 @@ def _offers(batch: _Batch) -> _Offers:
         status[considered, column] = _SUPPRESSED
         passed = considered[mask[considered] == 0]
         codes, answers = _valued(batch, key, offer, passed)
-        gentle = next((c for c in NUDGE_CHANNELS if c in offer.channels), None)
+        # per answer: its expected value's index in ``values`` (-1: no candidate), its refusal
+        index_of = np.full(len(answers), -1, np.int64)
+        refused_of = np.zeros(len(answers), np.bool_)
         for code, valued in enumerate(answers):
-            at = passed[codes[passed] == code]
-            if valued.problem or valued.expected is None:
-                continue
-            strong = trigger[at]
-            usable = at if gentle is not None else at[strong]
-            status[usable, column] = np.where(trigger[usable], _OFFER, _NUDGE)
-            value[usable, column] = len(values)
-            refused[usable, column] = valued.quote_refused | period_refused[usable]
-            values.append(valued.expected)
+            if valued.expected is not None:
+                index_of[code] = known.setdefault(valued.expected, len(known))
+                refused_of[code] = valued.quote_refused
+        candidates = passed[index_of[codes[passed]] >= 0]
+        if next((c for c in NUDGE_CHANNELS if c in offer.channels), None) is None:
+            candidates = candidates[trigger[candidates]]  # a nudge would have no channel
+        status[candidates, column] = np.where(trigger[candidates], _OFFER, _NUDGE)
+        value[candidates, column] = index_of[codes[candidates]]
+        refused[candidates, column] = refused_of[codes[candidates]] | period_refused[candidates]
+    values = list(known)
     amounts = sorted({m.amount for m in values})
     rank = {amount: i for i, amount in enumerate(amounts)}
     order = np.array([rank[m.amount] for m in values] or [0], np.int64)
@@ -552,6 +581,27 @@ def _choose(batch: _Batch, offers: _Offers) -> tuple[Codes, Codes, Flags]:
             chosen[taken, c] = column[taken]
             done |= taken
     return ranking, chosen, dropped
+
+
+def _classes(outcome: Codes) -> tuple[Codes, Codes]:
+    """Rows of ``outcome`` grouped by equal rows: (class of each row, first row of each class).
+
+    Each row is hashed to 64 bits (a sum of its columns times fixed odd numbers, wrapping), the
+    hashes are grouped, and every row is compared with its class's first row; only if two
+    different rows shared a hash does it group by the rows themselves (a sort of whole rows).
+    """
+    n = len(outcome)
+    if not n:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    odd = np.random.default_rng(20261126).integers(1, 2**62, outcome.shape[1]) * 2 + 1
+    with np.errstate(over="ignore"):
+        hashed = (outcome.astype(np.uint64) * odd.astype(np.uint64)).sum(axis=1, dtype=np.uint64)
+    _, first, classes = np.unique(hashed, return_index=True, return_inverse=True)
+    classes = classes.astype(np.int64).reshape(-1)
+    if np.array_equal(outcome, outcome[first[classes]]):
+        return classes, first.astype(np.int64)
+    _, first, classes = np.unique(outcome, axis=0, return_index=True, return_inverse=True)
+    return classes.astype(np.int64).reshape(-1), first.astype(np.int64)
 
 
 class BatchOutcomes(Mapping[str, JsonObject]):
@@ -661,12 +711,8 @@ def decide_batch(
             chosen,
         ]
     )
-    if n:
-        _, first, classes = np.unique(outcome, axis=0, return_index=True, return_inverse=True)
-        classes = classes.reshape(-1).astype(np.int64)
-        counts = np.bincount(classes).tolist()
-    else:
-        first, classes, counts = np.zeros(0, np.int64), np.zeros(0, np.int64), []
+    classes, first = _classes(outcome)
+    counts = np.bincount(classes, minlength=len(first)).tolist()
     documents = [
         _document(batch, offers, int(row), ranking, chosen, dropped) for row in first.tolist()
     ]
