@@ -113,7 +113,7 @@ def _json(document: JsonObject) -> bytes:
 
 
 #: Decoded chunks kept for the next reads (neighbours by external id share a chunk; decoding
-#: one costs about 0.7 ms, reading a row of a decoded one about a third of that).
+#: one costs about 0.6 ms, reading a row of a decoded one about a quarter of that).
 _DECODED_KEPT = 16
 
 
@@ -122,8 +122,8 @@ def _ahead(chunks: Iterator[SignalChunk]) -> Iterator[SignalChunk]:
 
     The engine's encoding of a chunk (an Arrow IPC stream, LZ4) runs mostly outside the GIL,
     as do SQLite's writes; the decisions' JSON and the accounts' encoding hold it. Overlapped,
-    the two take the time of the longer rather than the sum (a third of the store stage at a
-    million accounts is the engine's encoding). The worker only advances ``chunks``; nothing
+    the two take the time of the longer rather than the sum (a quarter of the store stage's CPU
+    at a million accounts is the engine's encoding). The worker only advances ``chunks``; nothing
     else (not ``decided``, which may build documents as they are asked for) leaves the caller's
     thread.
     """
