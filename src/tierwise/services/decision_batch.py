@@ -208,13 +208,36 @@ def _per_group(
     out[rows] = answers[inverse]
 
 
-@dataclass(frozen=True, slots=True)
 class _Valued:
     """An offer's change for a group of accounts: its expected value (``None``: nothing to
-    change, or a change the catalog cannot price) and whether its quote would be refused."""
+    change, or a change the catalog cannot price), and whether the quote engine refuses the
+    change (:func:`~tierwise.pricing.quotes.change_plan`) — asked only when a channel reaches
+    the offer, since most candidates ranked below another are never quoted."""
 
-    expected: Money | None
-    quote_refused: bool = False
+    __slots__ = ("_change", "_refused", "_subscription", "_version", "expected")
+
+    def __init__(
+        self,
+        expected: Money | None,
+        version: CatalogVersion | None = None,
+        subscription: CurrentSubscription | None = None,
+        change: ProposedChange | None = None,
+    ) -> None:
+        self.expected = expected
+        self._version, self._subscription, self._change = version, subscription, change
+        self._refused: bool | None = None
+
+    def refused(self) -> bool:
+        if self._refused is None:
+            assert self._version is not None
+            assert self._subscription is not None
+            assert self._change is not None
+            try:
+                change_plan(self._version, self._subscription, self._change)
+                self._refused = False
+            except TierwiseError:
+                self._refused = True
+        return self._refused
 
 
 class _Accounts:
@@ -449,12 +472,7 @@ def _valued(batch: _Batch, key: str, offer: Offer, rows: Codes) -> tuple[Codes, 
         except TierwiseError:
             answers.append(_Valued(None))
         else:
-            try:
-                change_plan(version, subscription, change)
-                refused = False
-            except TierwiseError:
-                refused = True
-            answers.append(_Valued((worth.value * prior).rounded(), refused))
+            answers.append(_Valued((worth.value * prior).rounded(), version, subscription, change))
         priced[key] = len(answers) - 1
         return priced[key]
 
@@ -466,15 +484,32 @@ def _valued(batch: _Batch, key: str, offer: Offer, rows: Codes) -> tuple[Codes, 
 @dataclass(frozen=True, slots=True)
 class _Offers:
     """Per offer (columns) and fired account (rows): what happened, its failed rules, its
-    expected value (a code into ``values``, and an order), and whether its quote is refused."""
+    expected value (a code into ``values``, and an order), and its candidate's answer (a code
+    into ``answers`` of the column, which tells whether the quote is refused); whether the
+    quote engine refuses each account's billing period."""
 
     keys: tuple[str, ...]
     status: Codes
     masks: Codes
     value: Codes
     order: Codes
-    refused: Flags
+    answer: Codes
+    answers: list[list[_Valued]]
     values: list[Money]
+    period_refused: Flags
+
+    def refused(self, rows: Codes, columns: Codes) -> Flags:
+        """Whether the quote of the candidate in (``rows[i]``, ``columns[i]``) is refused."""
+        if not len(rows):
+            return np.zeros(0, np.bool_)
+        codes = self.answer[rows, columns]
+        size = int(codes.max()) + 1
+        pairs, inverse = np.unique(columns * size + codes, return_inverse=True)
+        flags = np.array(
+            [self.answers[p // size][p % size].refused() for p in pairs.tolist()], np.bool_
+        )
+        refused: Flags = flags[inverse.reshape(-1)] | self.period_refused[rows]
+        return refused
 
 
 def _offers(batch: _Batch) -> _Offers:
@@ -485,7 +520,8 @@ def _offers(batch: _Batch) -> _Offers:
     status = np.zeros((n, k), np.int64)
     masks = np.zeros((n, k), np.int64)
     value = np.full((n, k), -1, np.int64)
-    refused = np.zeros((n, k), np.bool_)
+    answer = np.full((n, k), -1, np.int64)
+    answers: list[list[_Valued]] = []
     known: dict[Money, int] = {}  # each distinct expected value, numbered
     period_refused = _period_refusals(batch)
     for column, (key, offer) in enumerate(active.items()):
@@ -496,32 +532,31 @@ def _offers(batch: _Batch) -> _Offers:
             else np.zeros(n, np.bool_)
         )
         considered = np.flatnonzero(trigger | near).astype(np.int64)
+        answers.append([])
         if not len(considered):
             continue
         mask = _offer_masks(batch, key, offer, considered)
         masks[considered, column] = mask[considered]
         status[considered, column] = _SUPPRESSED
         passed = considered[mask[considered] == 0]
-        codes, answers = _valued(batch, key, offer, passed)
-        # per answer: its expected value's index in ``values`` (-1: no candidate), its refusal
-        index_of = np.full(len(answers), -1, np.int64)
-        refused_of = np.zeros(len(answers), np.bool_)
-        for code, valued in enumerate(answers):
+        codes, answers[column] = _valued(batch, key, offer, passed)
+        # per answer: its expected value's index in ``values`` (-1: no candidate)
+        index_of = np.full(len(answers[column]), -1, np.int64)
+        for code, valued in enumerate(answers[column]):
             if valued.expected is not None:
                 index_of[code] = known.setdefault(valued.expected, len(known))
-                refused_of[code] = valued.quote_refused
         candidates = passed[index_of[codes[passed]] >= 0]
         if next((c for c in NUDGE_CHANNELS if c in offer.channels), None) is None:
             candidates = candidates[trigger[candidates]]  # a nudge would have no channel
         status[candidates, column] = np.where(trigger[candidates], _OFFER, _NUDGE)
         value[candidates, column] = index_of[codes[candidates]]
-        refused[candidates, column] = refused_of[codes[candidates]] | period_refused[candidates]
+        answer[candidates, column] = codes[candidates]
     values = list(known)
     amounts = sorted({m.amount for m in values})
     rank = {amount: i for i, amount in enumerate(amounts)}
     order = np.array([rank[m.amount] for m in values] or [0], np.int64)
     ordered = np.where(value >= 0, order[np.maximum(value, 0)], -1)
-    return _Offers(keys, status, masks, value, ordered, refused, values)
+    return _Offers(keys, status, masks, value, ordered, answer, answers, values, period_refused)
 
 
 def _period_refusals(batch: _Batch) -> Flags:
@@ -575,7 +610,9 @@ def _choose(batch: _Batch, offers: _Offers) -> tuple[Codes, Codes, Flags]:
             status = offers.status[everyone, column]
             fits = np.where(status == _OFFER, offer_uses[column], nudge_uses[column])
             here = (status >= _OFFER) & fits & ~done & ~dropped[everyone, column]
-            refused = here & offers.refused[everyone, column]
+            refused = np.zeros(n, np.bool_)
+            reached = np.flatnonzero(here)
+            refused[reached] = offers.refused(reached, column[reached])
             dropped[everyone[refused], column[refused]] = True
             taken = here & ~refused
             chosen[taken, c] = column[taken]
@@ -641,43 +678,83 @@ class BatchOutcomes(Mapping[str, JsonObject]):
         return zip(self.documents, self.counts, strict=True)
 
 
-def _document(
-    batch: _Batch, offers: _Offers, row: int, ranking: Codes, chosen: Codes, dropped: Flags
-) -> JsonObject:
-    """The outcome of fired account ``row`` without its external id (as ``outcome_of``)."""
-    rules = batch.rules
-    record = batch.accounts.records[row]
-    keys = offers.keys
-    picked: JsonObject = {}
-    for c, channel in enumerate(Channel):
-        column = int(chosen[row, c])
-        if column == _SAVE_PLAY:
-            picked[channel.value] = {"save_play": {"name": rules.playbook.save_play.name}}
-        elif column != _NOTHING:
-            offer = rules.playbook.offers[keys[column]]
-            picked[channel.value] = {
-                "offer": keys[column],
-                "strength": "offer" if offers.status[row, column] == _OFFER else "nudge",
-                "target": {"kind": offer.target.kind},
-                "expected_value": offers.values[int(offers.value[row, column])].to_str(),
+class _Documents:
+    """Outcome documents of rows (without the external id, as ``outcome_of`` makes them); the
+    entries they are made of are made once and shared by the documents they appear in."""
+
+    def __init__(
+        self, batch: _Batch, offers: _Offers, ranking: Codes, chosen: Codes, dropped: Flags
+    ) -> None:
+        self._batch, self._offers = batch, offers
+        self._ranking, self._chosen_columns, self._dropped = ranking, chosen, dropped
+        self._texts = [money.to_str() for money in offers.values]
+        playbook = batch.rules.playbook
+        self._kinds = [playbook.offers[key].target.kind for key in offers.keys]
+        self._save_play: JsonObject = {"save_play": {"name": playbook.save_play.name}}
+        self._entries: dict[tuple[object, ...], JsonObject] = {}
+
+    def _chosen(self, column: int, strength: str, value: int) -> JsonObject:
+        key = ("chosen", column, strength, value)
+        found = self._entries.get(key)
+        if found is None:
+            found = self._entries[key] = {
+                "offer": self._offers.keys[column],
+                "strength": strength,
+                "target": {"kind": self._kinds[column]},
+                "expected_value": self._texts[value],
             }
-    ranked: list[Json] = []
-    for column in ranking[row].tolist():
-        if offers.status[row, column] >= _OFFER and not dropped[row, column]:
-            money = offers.values[int(offers.value[row, column])]
-            ranked.append({"offer": keys[column], "expected_value": money.to_str()})
-    suppressed: list[Json] = []
-    for column, key in enumerate(keys):
-        status = offers.status[row, column]
-        if status == _SUPPRESSED or (status >= _OFFER and dropped[row, column]):
-            suppressed.append({"offer": key, "rules": _rules(int(offers.masks[row, column]))})
-    return {
-        "currency": record.currency,
-        "at_risk": bool(batch.at_risk[row]),
-        "chosen": picked,
-        "ranked": ranked,
-        "suppressed": suppressed,
-    }
+        return found
+
+    def _ranked(self, column: int, value: int) -> JsonObject:
+        key = ("ranked", column, value)
+        found = self._entries.get(key)
+        if found is None:
+            found = self._entries[key] = {
+                "offer": self._offers.keys[column],
+                "expected_value": self._texts[value],
+            }
+        return found
+
+    def _suppressed(self, column: int, mask: int) -> JsonObject:
+        key = ("suppressed", column, mask)
+        found = self._entries.get(key)
+        if found is None:
+            found = self._entries[key] = {
+                "offer": self._offers.keys[column],
+                "rules": _rules(mask),
+            }
+        return found
+
+    def of(self, row: int) -> JsonObject:
+        offers = self._offers
+        status = offers.status[row].tolist()
+        value = offers.value[row].tolist()
+        dropped = self._dropped[row].tolist()
+        masks = offers.masks[row].tolist()
+        picked: JsonObject = {}
+        for channel, column in zip(Channel, self._chosen_columns[row].tolist(), strict=True):
+            if column == _SAVE_PLAY:
+                picked[channel.value] = self._save_play
+            elif column != _NOTHING:
+                strength = "offer" if status[column] == _OFFER else "nudge"
+                picked[channel.value] = self._chosen(column, strength, value[column])
+        ranked: list[Json] = [
+            self._ranked(column, value[column])
+            for column in self._ranking[row].tolist()
+            if status[column] >= _OFFER and not dropped[column]
+        ]
+        suppressed: list[Json] = [
+            self._suppressed(column, masks[column])
+            for column in range(len(status))
+            if status[column] == _SUPPRESSED or (status[column] >= _OFFER and dropped[column])
+        ]
+        return {
+            "currency": self._batch.accounts.records[row].currency,
+            "at_risk": bool(self._batch.at_risk[row]),
+            "chosen": picked,
+            "ranked": ranked,
+            "suppressed": suppressed,
+        }
 
 
 def decide_batch(
@@ -713,9 +790,8 @@ def decide_batch(
     )
     classes, first = _classes(outcome)
     counts = np.bincount(classes, minlength=len(first)).tolist()
-    documents = [
-        _document(batch, offers, int(row), ranking, chosen, dropped) for row in first.tolist()
-    ]
+    made = _Documents(batch, offers, ranking, chosen, dropped)
+    documents = [made.of(row) for row in first.tolist()]
     records = batch.accounts.records
     return BatchOutcomes(
         [r.account_id for r in records],
