@@ -286,3 +286,28 @@ def test_a_run_of_no_accounts_reads_as_empty(engine: Engine) -> None:
     assert [r.run_id for r in store.runs()] == ["r1"]
     assert store.decisions("r1") == []
     assert store.decision("A00000") is None
+
+
+def test_reads_see_the_last_saved_run_while_the_next_one_is_being_saved(engine: Engine) -> None:
+    # given a saved run, and the next run's transaction open (on SQLite it holds the write lock)
+    store = SqlDecisionStore(engine)
+    store.save_run(_run("r1", 0), {}, _rows())
+    with engine.begin() as saving:
+        saving.execute(
+            insert(decision_runs),
+            {
+                "run_id": "r2",
+                "as_of": AS_OF,
+                "started_at": AS_OF + dt.timedelta(minutes=1),
+                "engine": "duckdb",
+                "playbook": "test 1",
+                "summary": {"accounts": 0},
+            },
+        )
+        # when the real-time path reads meanwhile
+        found = store.decision("A7")
+        # then it reads the committed run at once (a SQLite reader that asked for the write
+        # lock would wait out the 30 s busy timeout, then fail with "database is locked")
+        assert found is not None
+        assert found.run_id == "r1"
+        assert [r.run_id for r in store.runs()] == ["r1"]

@@ -12,8 +12,9 @@ about 1,500 rows instead of a million.
 Lookups of one account's latest decision (the real-time path) are three indexed reads: the
 newest run, the key page that would hold the account id (then, if it is not there, the external
 id), and the account's chunk, unless one of the last few decoded is it, of which the one row is
-read. Runs stored before the key pages (``layout`` null) have a ``decisions`` row per account
-and read as they always did.
+read. Reads never take SQLite's write lock (:func:`~tierwise.adapters.sql.engine.reading`): they
+see the last committed run while the next one is being saved. Runs stored before the key pages
+(``layout`` null) have a ``decisions`` row per account and read as they always did.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from tierwise.adapters.sql.decision_tables import (
     decisions,
     offer_outcomes,
 )
-from tierwise.adapters.sql.engine import json_text
+from tierwise.adapters.sql.engine import json_text, reading
 from tierwise.licensing.events import JsonObject
 from tierwise.offers.cadence import OfferOutcome
 from tierwise.services.decision_ports import (
@@ -181,6 +182,7 @@ class SqlDecisionStore(DecisionStore):
     def __init__(self, engine: Engine, *, page_keys: int = PAGE_KEYS) -> None:
         """``page_keys``: keys per key page of the runs it saves (any size reads back)."""
         self._engine = engine
+        self._reader = reading(engine)  # reads take a snapshot beside a run being saved
         self._page_keys = page_keys
         self._decoded: collections.OrderedDict[tuple[str, int], _Chunk] = collections.OrderedDict()
         self._lock = threading.Lock()
@@ -294,22 +296,22 @@ class SqlDecisionStore(DecisionStore):
 
     def latest_run(self) -> DecisionRun | None:
         query = select(decision_runs).order_by(*_NEWEST).limit(1)
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             row = connection.execute(query).mappings().first()
         return _run(row) if row else None
 
     def latest_run_id(self) -> str | None:
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             value = connection.execute(_LATEST_RUN_ID).scalar()
         return None if value is None else str(value)
 
     def runs(self) -> list[DecisionRun]:
         query = select(decision_runs).order_by(*_NEWEST)
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             return [_run(row) for row in connection.execute(query).mappings()]
 
     def decision(self, account: str, run_id: str | None = None) -> StoredDecision | None:
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             if run_id is None:
                 run = connection.execute(_LATEST_RUN).first()
             else:
@@ -361,7 +363,7 @@ class SqlDecisionStore(DecisionStore):
             .where(decision_signal_chunks.c.run_id == run_id)
             .order_by(decision_signal_chunks.c.chunk)
         )
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             run = connection.execute(_RUN, {"run_id": run_id}).first()
             if run is None:
                 return []
@@ -419,5 +421,5 @@ class SqlDecisionStore(DecisionStore):
         query = select(offer_outcomes).order_by(offer_outcomes.c.id)
         if account_id is not None:
             query = query.where(offer_outcomes.c.account_id == account_id)
-        with self._engine.connect() as connection:
+        with self._reader.connect() as connection:
             return [_outcome(row) for row in connection.execute(query).mappings()]
