@@ -81,9 +81,10 @@ class LicenseRecords(Mapping[str, AccountRecord]):
     def __init__(self, licenses: pa.Table, catalog_version: str) -> None:
         self._version = catalog_version
         self._index = {key: i for i, key in enumerate(licenses["account_id"].to_pylist())}
-        names = ("external_id", "region", "plan", "interval", "seats", "term_years")
+        names = ("external_id", "region", "plan", "seats", "term_years", "period_start")
         self._columns = {name: licenses[name].to_pylist() for name in names}
-        self._columns["period_start"] = licenses["period_start"].to_pylist()
+        intervals = {value.value: value for value in BillingInterval}
+        self._intervals = [intervals[v] for v in licenses["interval"].to_pylist()]
 
     def __getitem__(self, key: str) -> AccountRecord:
         i = self._index[key]
@@ -98,7 +99,7 @@ class LicenseRecords(Mapping[str, AccountRecord]):
             subscription_id=f"S{key}",
             subscription=CurrentSubscription(
                 plan=c["plan"][i],
-                interval=BillingInterval(c["interval"][i]),
+                interval=self._intervals[i],
                 currency=currency,
                 period_start=c["period_start"][i],
                 seats=c["seats"][i],

@@ -74,7 +74,7 @@ from tierwise.offers.playbook import (
     TargetKind,
     TrialIncentive,
 )
-from tierwise.offers.ranking import revenue_value
+from tierwise.offers.ranking import RevenueValue, revenue_value
 from tierwise.offers.targets import proposed_change, reads_seats_assigned
 from tierwise.pricing.quotes import (
     CurrentSubscription,
@@ -208,36 +208,36 @@ def _per_group(
     out[rows] = answers[inverse]
 
 
-class _Valued:
-    """An offer's change for a group of accounts: its expected value (``None``: nothing to
-    change, or a change the catalog cannot price), and whether the quote engine refuses the
-    change (:func:`~tierwise.pricing.quotes.change_plan`) — asked only when a channel reaches
-    the offer, since most candidates ranked below another are never quoted."""
+class _Quote:
+    """Whether the quote engine refuses a change to a configuration
+    (:func:`~tierwise.pricing.quotes.change_plan`), asked only when a channel reaches an offer
+    proposing it: most candidates ranked below another are never quoted."""
 
-    __slots__ = ("_change", "_refused", "_subscription", "_version", "expected")
+    __slots__ = ("_change", "_refused", "_subscription", "_version")
 
     def __init__(
-        self,
-        expected: Money | None,
-        version: CatalogVersion | None = None,
-        subscription: CurrentSubscription | None = None,
-        change: ProposedChange | None = None,
+        self, version: CatalogVersion, subscription: CurrentSubscription, change: ProposedChange
     ) -> None:
-        self.expected = expected
         self._version, self._subscription, self._change = version, subscription, change
         self._refused: bool | None = None
 
     def refused(self) -> bool:
         if self._refused is None:
-            assert self._version is not None
-            assert self._subscription is not None
-            assert self._change is not None
             try:
                 change_plan(self._version, self._subscription, self._change)
                 self._refused = False
             except TierwiseError:
                 self._refused = True
         return self._refused
+
+
+@dataclass(frozen=True, slots=True)
+class _Valued:
+    """An offer's change for a group of accounts: its expected value (``None``: nothing to
+    change, or a change the catalog cannot price), and its quote."""
+
+    expected: Money | None
+    quote: _Quote | None = None
 
 
 class _Accounts:
@@ -310,6 +310,9 @@ class _Batch:
             if history.get(record.account_id)
         }
         self._columns: dict[str, _Column] = {}
+        self._priced: dict[
+            tuple[int, ProposedChange], tuple[RevenueValue | None, _Quote | None]
+        ] = {}
         self.at_risk = self.verdict(AT_RISK)
         self.quiet = self._quiet()
         self.capped = self._capped()
@@ -330,6 +333,24 @@ class _Batch:
             column = self.column(name)
             values[name] = column.values[column.codes[index]]
         return values
+
+    def priced(
+        self, key: tuple[int, ProposedChange], index: int
+    ) -> tuple[RevenueValue | None, _Quote | None]:
+        """The value of change ``key[1]`` to configuration ``key[0]`` (``None``: the catalog
+        cannot price it) and its quote, for fired account ``index`` of that configuration;
+        made once per batch: offers proposing the same change share it."""
+        found = self._priced.get(key)
+        if found is None:
+            version, subscription = self.version(index), self.subscription(index)
+            try:
+                worth = revenue_value(version, subscription, key[1], self.rules.playbook.valuation)
+            except TierwiseError:
+                found = (None, None)
+            else:
+                found = (worth, _Quote(version, subscription, key[1]))
+            self._priced[key] = found
+        return found
 
     def version(self, index: int) -> CatalogVersion:
         return self.rules.catalog.version(self.accounts.records[index].catalog_version)
@@ -449,8 +470,8 @@ def _valued(batch: _Batch, key: str, offer: Offer, rows: Codes) -> tuple[Codes, 
     seats_key = np.where(reads[configuration], assigned.codes, -1) + 1
     answers: list[_Valued] = []
     #: (configuration, change) -> its answer: accounts whose seats_assigned differ often get
-    #: the same change, priced once
-    priced: dict[tuple[int, ProposedChange], int] = {}
+    #: the same change
+    known: dict[tuple[int, ProposedChange], int] = {}
 
     def answer(i: int) -> int:
         version, subscription = batch.version(i), batch.subscription(i)
@@ -464,17 +485,13 @@ def _valued(batch: _Batch, key: str, offer: Offer, rows: Codes) -> tuple[Codes, 
             answers.append(_Valued(None))
             return len(answers) - 1
         key = (int(configuration[i]), change)
-        found = priced.get(key)
-        if found is not None:
-            return found
-        try:
-            worth = revenue_value(version, subscription, change, rules.playbook.valuation)
-        except TierwiseError:
-            answers.append(_Valued(None))
-        else:
-            answers.append(_Valued((worth.value * prior).rounded(), version, subscription, change))
-        priced[key] = len(answers) - 1
-        return priced[key]
+        found = known.get(key)
+        if found is None:
+            worth, quote = batch.priced(key, i)
+            expected = None if worth is None else (worth.value * prior).rounded()
+            answers.append(_Valued(expected, quote))
+            found = known[key] = len(answers) - 1
+        return found
 
     codes = np.full(batch.n, -1, np.int64)
     _per_group([configuration, seats_key], rows, answer, codes)
@@ -505,9 +522,8 @@ class _Offers:
         codes = self.answer[rows, columns]
         size = int(codes.max()) + 1
         pairs, inverse = np.unique(columns * size + codes, return_inverse=True)
-        flags = np.array(
-            [self.answers[p // size][p % size].refused() for p in pairs.tolist()], np.bool_
-        )
+        quotes = [self.answers[p // size][p % size].quote for p in pairs.tolist()]
+        flags = np.array([quote is not None and quote.refused() for quote in quotes], np.bool_)
         refused: Flags = flags[inverse.reshape(-1)] | self.period_refused[rows]
         return refused
 
