@@ -11,10 +11,10 @@ Verified keys are remembered for ``key_cache_seconds``, and so is the text that 
 stored digest: a later request with that same text is compared with it in constant time instead
 of computing the HMAC again, and any other text is checked against the digest. A key revoked
 elsewhere (``tierwise keys revoke``) stops working within that time on every server. A key used
-in the last quarter of its time is read again in the background while the remembered one answers
-(refresh ahead), so a key in steady use is never read on a request's way (and read about as
-often as before); one unused for that last quarter is read again by the request that next needs
-it.
+in the second half of its time is read again in the background while the remembered one answers
+(refresh ahead), so a key used at least every half of that time is never read on a request's way
+(at the price of up to twice the reads, none of them waited for); one unused for longer is read
+again by the request that next needs it.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ __all__ = [
 _log = logging.getLogger("tierwise.api")
 
 #: A remembered key used after this fraction of its time is read again in the background.
-_REFRESH_AHEAD = 0.75
+_REFRESH_AHEAD = 0.5
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tierwise"'}
 
