@@ -40,6 +40,7 @@ subscriptions and offer histories, and the decide tests compare whole runs.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -240,6 +241,14 @@ class _Valued:
     quote: _Quote | None = None
 
 
+#: What pricing reads of a subscription (with the catalog version and the account's currency),
+#: and what its billing period is made of.
+_CONFIGURATION = operator.attrgetter(
+    "plan", "add_ons", "seats", "interval", "term_years", "renewal", "bundle", "currency"
+)
+_PERIOD = operator.attrgetter("period_start", "interval", "anchor_day")
+
+
 class _Accounts:
     """The fired accounts' subscriptions as codes: configuration, billing period, and the ledger
     record of one account of each (the functions called per group read only what they share)."""
@@ -255,25 +264,13 @@ class _Accounts:
         for i, row in enumerate(fired.tolist()):
             record = rows.record(row)
             self.records.append(record)
-            s = record.subscription
-            key = (
-                record.catalog_version,
-                record.currency,
-                s.plan,
-                s.add_ons,
-                s.seats,
-                s.interval,
-                s.term_years,
-                s.renewal,
-                s.bundle,
-                s.currency,
-            )
+            subscription = record.subscription
+            key = (record.catalog_version, record.currency, _CONFIGURATION(subscription))
             code = configurations.setdefault(key, len(configurations))
             if code == len(self.configuration_records):
                 self.configuration_records.append(record)
             configuration[i] = code
-            when = (s.period_start, s.interval, s.anchor_day)
-            code = periods.setdefault(when, len(periods))
+            code = periods.setdefault(_PERIOD(subscription), len(periods))
             if code == len(self.period_records):
                 self.period_records.append(record)
             period[i] = code
