@@ -82,11 +82,10 @@ class OfferDesk:
         """
         decisions = await self.decisions()
         decisions.channel_of(placement)
-        # The live view is read in the thread pool, never on the event loop. The live counters
-        # read a SQLite snapshot without the write lock (a deferred BEGIN), but the stored
-        # decision behind them is still read in transactions that take it (BEGIN IMMEDIATE: the
-        # newest run, checked once a second, and an account's first request), and a wait in
-        # SQLite's busy handler (sleeps of 1, 2, 5… ms) or a PostgreSQL round trip on the loop
+        # The live view is read in the thread pool, never on the event loop. On SQLite its reads
+        # (the live counters, the newest run checked once a second, an account's stored
+        # decision) take snapshots without the write lock (a deferred BEGIN), so they never sit
+        # in SQLite's busy handler; but on PostgreSQL each is a round trip, which on the loop
         # would hold up every request of the process.
         view, answer = await run_in_threadpool(_kept_answer, decisions, account_id, placement, now)
         if answer is not None:
