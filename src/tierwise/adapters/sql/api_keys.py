@@ -11,6 +11,7 @@ import datetime as dt
 
 from sqlalchemy import Column, Engine, Integer, RowMapping, String, Table, insert, select, update
 
+from tierwise.adapters.sql.engine import reading
 from tierwise.adapters.sql.tables import metadata
 from tierwise.adapters.sql.types import UtcDateTime
 from tierwise.services.api_keys import ApiKey, ApiKeyRepository, Scope
@@ -47,6 +48,7 @@ def _key(row: RowMapping) -> ApiKey:
 class SqlApiKeys(ApiKeyRepository):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reader = reading(engine)  # key look-ups never take (or wait for) the write lock
 
     def add(self, key: ApiKey) -> None:
         with self._engine.begin() as connection:
@@ -64,14 +66,14 @@ class SqlApiKeys(ApiKeyRepository):
             )
 
     def get(self, key_id: str) -> ApiKey | None:
-        with self._engine.begin() as connection:
+        with self._reader.connect() as connection:
             row = connection.execute(select(api_keys).where(api_keys.c.id == key_id)).mappings()
             found = row.first()
         return _key(found) if found else None
 
     def list(self) -> list[ApiKey]:
         query = select(api_keys).order_by(api_keys.c.created_at, api_keys.c.id)
-        with self._engine.begin() as connection:
+        with self._reader.connect() as connection:
             return [_key(row) for row in connection.execute(query).mappings()]
 
     def revoke(self, key_id: str, at: dt.datetime) -> ApiKey | None:
