@@ -1,4 +1,4 @@
-"""Decide at scale: signals, per-account decisions and the stored run for every account.
+"""Decide at scale: signals, decisions and the stored run for every account.
 
 Run with ``.venv/bin/python -m benchmarks.decide_scale`` (``--scale 0.01`` for a quick check;
 ``--runs N``; ``--data DIR`` reuses a directory generated earlier, by this benchmark or by
@@ -14,16 +14,15 @@ playbook:
   its license row, standing in for the SQL ledger read), every signal of every account and every
   trigger, near miss and ``at_risk`` as one Ibis expression on DuckDB (``threads=2``,
   ``--memory-limit``), fetched as one Arrow table;
-* **decisions** — the per-account decision
-  (:func:`~tierwise.services.decision_making.decide_account`) of every account where some
-  condition fired, and the run's summary;
+* **decisions** — the outcome of every account where some condition fired, computed column-wise
+  (:func:`~tierwise.services.decision_batch.decide_batch`: a run this large keeps no documents),
+  and the run's summary;
 * **store** — the run written to a fresh SQLite decision store (the embedded default), migrated
   before the clock starts, with the generated offer outcomes loaded as the cadence's history.
 
 Reported per run and as medians: wall seconds of the three stages, CPU seconds of the process
-and its decision workers (forked, one per CPU, when the run is large), the peak resident memory
-of the process and of the largest worker (their shared pages count in both), how many accounts
-fired, and one account's stored decision read back.
+(its threads included), its peak resident memory, how many accounts fired, and one account's
+stored decision read back.
 """
 
 from __future__ import annotations
@@ -140,7 +139,7 @@ def decision_store(directory: Path) -> SqlDecisionStore:
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and of its finished worker processes."""
+    """CPU seconds of this process (all its threads) and of any finished child process."""
     total = 0.0
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         usage = resource.getrusage(who)
@@ -202,7 +201,6 @@ def worker(directory: Path, memory_limit: str) -> None:
     seconds = time.perf_counter() - start
     cpu = _cpu() - cpu_before
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
     summary = result.run.summary
     reads = []
     for row in range(0, len(result.decisions), max(1, len(result.decisions) // 7)):
@@ -226,7 +224,6 @@ def worker(directory: Path, memory_limit: str) -> None:
                 "cpu_store": TimedStore.cpu,
                 "cpu_decisions": cpu - TimedEngine.cpu - TimedStore.cpu,
                 "peak_mb": usage.ru_maxrss / 1024,
-                "worker_peak_mb": workers.ru_maxrss / 1024,
                 "accounts": summary["accounts"],
                 "fired": result.fired,
                 "with_offer": summary["with_offer"],
@@ -289,9 +286,8 @@ def main() -> None:
                 f"{result['store']:.1f}; CPU {result['cpu']:.1f} s = "
                 f"{result['cpu_signals']:.1f} + {result['cpu_decisions']:.1f} + "
                 f"{result['cpu_store']:.1f}; peak "
-                f"{result['peak_mb']:,.0f} MiB (a decision worker "
-                f"{result['worker_peak_mb']:,.0f} MiB); {result['accounts']:,} accounts, "
-                f"{result['fired']:,} decided per account, {result['with_offer']:,} with an "
+                f"{result['peak_mb']:,.0f} MiB; {result['accounts']:,} accounts, "
+                f"{result['fired']:,} fired, {result['with_offer']:,} with an "
                 f"offer; store {result['store_mb']:,.0f} MiB; one stored decision read "
                 f"{result['read_ms']:.1f} ms (median)"
             )
