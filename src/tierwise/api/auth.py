@@ -10,18 +10,13 @@
 Verified keys are remembered for ``key_cache_seconds``, and so is the text that matched the
 stored digest: a later request with that same text is compared with it in constant time instead
 of computing the HMAC again, and any other text is checked against the digest. A key revoked
-elsewhere (``tierwise keys revoke``) stops working within that time on every server. A key used
-in the second half of its time is read again in the background while the remembered one answers
-(refresh ahead), so a key used at least every half of that time is never read on a request's way
-(at the price of up to twice the reads, none of them waited for); one unused for longer is read
-again by the request that next needs it.
+elsewhere (``tierwise keys revoke``) stops working within that time on every server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import logging
 import time
 from collections.abc import Callable
 
@@ -39,11 +34,6 @@ __all__ = [
     "hidden_subscription",
     "require_scope",
 ]
-
-_log = logging.getLogger("tierwise.api")
-
-#: A remembered key used after this fraction of its time is read again in the background.
-_REFRESH_AHEAD = 0.5
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tierwise"'}
 
@@ -71,7 +61,6 @@ class Authenticator:
         self._limiter = limiter
         self._default_rate = default_rate
         self._cache_seconds = cache_seconds
-        self._refresh_after = cache_seconds * _REFRESH_AHEAD
         self._monotonic = monotonic
         self._cache: dict[str, tuple[ApiKey | None, float]] = {}
         #: key id -> the key's whole text (UTF-8) that matched its digest, while cached
@@ -81,41 +70,22 @@ class Authenticator:
     async def _stored(self, key_id: str) -> ApiKey | None:
         entry = self._cache.get(key_id)
         now = self._monotonic()
-        if entry is not None:
-            age = now - entry[1]
-            if age < self._cache_seconds:
-                if age >= self._refresh_after and key_id not in self._loading:
-                    self._load(key_id, now, ahead=True)
-                return entry[0]
-        loading = self._loading.get(key_id) or self._load(key_id, now)
+        if entry is not None and now - entry[1] < self._cache_seconds:
+            return entry[0]
+        loading = self._loading.get(key_id)
+        if loading is None:  # one read per key at a time; concurrent requests wait for it
+            loading = asyncio.ensure_future(self._fetch(key_id, now))
+            self._loading[key_id] = loading
+            loading.add_done_callback(lambda _done: self._loading.pop(key_id, None))
         return await asyncio.shield(loading)
-
-    def _load(
-        self, key_id: str, now: float, *, ahead: bool = False
-    ) -> asyncio.Future[ApiKey | None]:
-        """Start the one read of ``key_id``: requests that need it meanwhile wait for it, and
-        nobody waits for a refresh ``ahead`` (its failure is logged; the entry then expires)."""
-        loading = asyncio.ensure_future(self._fetch(key_id, now))
-        self._loading[key_id] = loading
-
-        def landed(done: asyncio.Future[ApiKey | None]) -> None:
-            self._loading.pop(key_id, None)
-            error = None if done.cancelled() else done.exception()
-            if error is not None and ahead:
-                _log.warning("refreshing API key %s failed: %r", key_id, error)
-
-        loading.add_done_callback(landed)
-        return loading
 
     async def _fetch(self, key_id: str, now: float) -> ApiKey | None:
         key = await run_in_threadpool(self._keys.get, key_id)
         if len(self._cache) > 100_000:
             self._cache.clear()
             self._verified.clear()
-        before = self._cache.get(key_id)
         self._cache[key_id] = (key, now)
-        if before is None or before[0] != key:  # new or changed: its digest is checked again
-            self._verified.pop(key_id, None)
+        self._verified.pop(key_id, None)  # a fresh read: its digest is checked again
         return key
 
     def _matches(self, key: ApiKey, text: str) -> bool:
