@@ -75,7 +75,11 @@ CURRENCIES = {"EU": "EUR", "US": "USD", "APAC": "JPY"}
 
 class LicenseRecords(Mapping[str, AccountRecord]):
     """Each generated account's ledger record, made from its license row when asked for (the
-    decide run asks for those it decides or stores)."""
+    decide run asks for those it decides or stores).
+
+    Every record is its own ``AccountRecord``, as the SQL ledger read makes one per account; the
+    ``CurrentSubscription`` inside it is a frozen value, and accounts whose license terms are
+    equal share one (a million accounts have a few tens of thousands of distinct terms)."""
 
     def __init__(self, licenses: pa.Table, catalog_version: str) -> None:
         self._version = catalog_version
@@ -84,11 +88,30 @@ class LicenseRecords(Mapping[str, AccountRecord]):
         self._columns = {name: licenses[name].to_pylist() for name in names}
         intervals = {value.value: value for value in BillingInterval}
         self._intervals = [intervals[v] for v in licenses["interval"].to_pylist()]
+        self._subscriptions: dict[tuple[object, ...], CurrentSubscription] = {}
 
     def __getitem__(self, key: str) -> AccountRecord:
         i = self._index[key]
         c = self._columns
         currency = CURRENCIES[c["region"][i]]
+        terms = (
+            c["plan"][i],
+            self._intervals[i],
+            currency,
+            c["period_start"][i],
+            c["seats"][i],
+            c["term_years"][i],
+        )
+        subscription = self._subscriptions.get(terms)
+        if subscription is None:
+            subscription = self._subscriptions[terms] = CurrentSubscription(
+                plan=c["plan"][i],
+                interval=self._intervals[i],
+                currency=currency,
+                period_start=c["period_start"][i],
+                seats=c["seats"][i],
+                term_years=c["term_years"][i],
+            )
         return AccountRecord(
             account_id=key,
             external_id=c["external_id"][i],
@@ -96,14 +119,7 @@ class LicenseRecords(Mapping[str, AccountRecord]):
             currency=currency,
             catalog_version=self._version,
             subscription_id=f"S{key}",
-            subscription=CurrentSubscription(
-                plan=c["plan"][i],
-                interval=self._intervals[i],
-                currency=currency,
-                period_start=c["period_start"][i],
-                seats=c["seats"][i],
-                term_years=c["term_years"][i],
-            ),
+            subscription=subscription,
         )
 
     def __iter__(self) -> Iterator[str]:

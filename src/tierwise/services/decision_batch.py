@@ -247,40 +247,62 @@ _CONFIGURATION = operator.attrgetter(
     "plan", "add_ons", "seats", "interval", "term_years", "renewal", "bundle", "currency"
 )
 _PERIOD = operator.attrgetter("period_start", "interval", "anchor_day")
+_VERSION = operator.attrgetter("catalog_version")
+_CURRENCY = operator.attrgetter("currency")
+_SUBSCRIPTION = operator.attrgetter("subscription")
 
 
 class _Accounts:
     """The fired accounts' subscriptions as codes: configuration, billing period, and the ledger
-    record of one account of each (the functions called per group read only what they share)."""
+    record of one account of each (the functions called per group read only what they share).
+
+    Accounts are first grouped by (catalog version, currency, subscription) — one dictionary
+    look-up each, the subscription being a hashable value — and the configuration and the
+    period are then read once per group, not once per account."""
 
     def __init__(self, rows: SignalRows, fired: Codes) -> None:
+        self.records: list[AccountRecord] = list(map(rows.record, fired.tolist()))
+        distinct: dict[tuple[str, str, CurrentSubscription], int] = {}
+        whole = np.fromiter(
+            (
+                distinct.setdefault(key, len(distinct))
+                for key in zip(
+                    map(_VERSION, self.records),
+                    map(_CURRENCY, self.records),
+                    map(_SUBSCRIPTION, self.records),
+                    strict=True,
+                )
+            ),
+            np.int64,
+            len(self.records),
+        )
+        # one account of each distinct subscription (any one: they read the same)
+        member = np.zeros(len(distinct), np.int64)
+        member[whole] = np.arange(len(whole), dtype=np.int64)
         configurations: dict[tuple[object, ...], int] = {}
         periods: dict[tuple[object, ...], int] = {}
-        self.records: list[AccountRecord] = []
+        plans: dict[str, int] = {}
         self.configuration_records: list[AccountRecord] = []
         self.period_records: list[AccountRecord] = []
-        configuration = np.empty(len(fired), np.int64)
-        period = np.empty(len(fired), np.int64)
-        for i, row in enumerate(fired.tolist()):
-            record = rows.record(row)
-            self.records.append(record)
-            subscription = record.subscription
-            key = (record.catalog_version, record.currency, _CONFIGURATION(subscription))
-            code = configurations.setdefault(key, len(configurations))
-            if code == len(self.configuration_records):
+        configuration_of = np.empty(len(distinct), np.int64)
+        period_of = np.empty(len(distinct), np.int64)
+        plan_of: list[int] = []
+        for code, (version, currency, subscription) in enumerate(distinct):
+            record = self.records[int(member[code])]
+            found = configurations.setdefault(
+                (version, currency, _CONFIGURATION(subscription)), len(configurations)
+            )
+            if found == len(self.configuration_records):
                 self.configuration_records.append(record)
-            configuration[i] = code
-            code = periods.setdefault(_PERIOD(subscription), len(periods))
-            if code == len(self.period_records):
+                plan_of.append(plans.setdefault(subscription.plan, len(plans)))
+            configuration_of[code] = found
+            found = periods.setdefault(_PERIOD(subscription), len(periods))
+            if found == len(self.period_records):
                 self.period_records.append(record)
-            period[i] = code
-        self.configuration = configuration
-        self.period = period
-        plans: dict[str, int] = {}
-        plan_of = [
-            plans.setdefault(r.subscription.plan, len(plans)) for r in self.configuration_records
-        ]
-        self.plan: Codes = np.array(plan_of or [0], np.int64)[configuration]
+            period_of[code] = found
+        self.configuration: Codes = configuration_of[whole]
+        self.period: Codes = period_of[whole]
+        self.plan: Codes = np.array(plan_of or [0], np.int64)[self.configuration]
 
 
 class _Batch:
