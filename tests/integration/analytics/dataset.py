@@ -27,6 +27,9 @@ EXAMPLE_CATALOG = Path(__file__).parents[3] / "examples" / "catalog.yaml"
 MILESTONES = (
     Milestone("first_automation", "automation.run", 1),
     Milestone("hundred_api_calls", "api.call", 100),
+    # not usage events: counted apart from the pass over usage events
+    Milestone("four_tickets_raised", "support.ticket.opened", 4),
+    Milestone("five_tickets_raised", "support.ticket.opened", 5),
 )
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "milestones",
     "named_features",
     "per_user",
+    "reached_in_pass",
     "role_mix",
     "user_roles",
 ]
@@ -174,6 +175,16 @@ def milestones(events: ir.Table, reached: Sequence[Milestone]) -> ir.Table | Non
     for i, m in enumerate(reached):
         total = total + ibis.ifelse(counts[f"m{i}"] >= m.count, 1, 0)
     return counts.select("account", milestones_reached=total)
+
+
+def reached_in_pass(table: ir.Table, counted: Mapping[str, Milestone]) -> ir.IntegerValue:
+    """How many of the ``counted`` milestones each account has reached, from their event counts
+    made in the pass over usage events (the columns named by ``counted``'s keys; an account
+    without usage has none)."""
+    total: ir.IntegerValue = ibis.literal(0, "int64")
+    for name, milestone in counted.items():
+        total = total + ibis.ifelse(ibis.coalesce(table[name], 0) >= milestone.count, 1, 0)
+    return total
 
 
 def named_features(

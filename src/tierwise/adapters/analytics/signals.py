@@ -28,6 +28,7 @@ from tierwise.adapters.analytics.activity import (
     milestones,
     named_features,
     per_user,
+    reached_in_pass,
     role_mix,
     user_roles,
 )
@@ -142,6 +143,14 @@ def compute_signals(
             metered[key],
             (usage["type"] == feature.meter.event) & (usage["time"] >= moment.at(COMPARISON_DAYS)),
         )
+    # milestones on usage events are counted in the same pass; others (a ticket, a survey…) apart
+    counted_milestones = {
+        f"_milestone_{i}": milestone
+        for i, milestone in enumerate(milestones_defined)
+        if milestone.event not in conventions.non_usage_types
+    }
+    for name, milestone in counted_milestones.items():
+        counts[name] = usage["type"] == milestone.event
     users = per_user(usage, moment, counts)
     current = champions(known, events, conventions)
     roles = by_role(users, user_roles(known, events, conventions), current, moment, list(counts))
@@ -164,7 +173,9 @@ def compute_signals(
             if not counted_in_pass(feature, conventions)
         ),
     ]
-    reached = milestones(known, milestones_defined)
+    reached = milestones(
+        known, [m for m in milestones_defined if m.event in conventions.non_usage_types]
+    )
     if reached is not None:
         by_account.append(reached)
     parts = [
@@ -188,6 +199,11 @@ def compute_signals(
     if reached is None:
         zero["milestones_reached"] = ibis.literal(0, "int64")
     table = table.mutate(**zero)
+    if counted_milestones:
+        table = table.mutate(
+            milestones_reached=table["milestones_reached"]
+            + reached_in_pass(table, counted_milestones)
+        )
     table = table.mutate(
         champion_inactive_days=champion_inactive_days(table, moment),
         active_growth_30d=_growth(table["mau"], table["mau_prior"]),
