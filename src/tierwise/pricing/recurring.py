@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Final
+from typing import Final, NoReturn
 
 from tierwise.catalog.model import BillingInterval, Bundle, CatalogVersion, PriceBasis, Pricing
 from tierwise.errors import (
@@ -498,18 +498,21 @@ def _check_sold_on_interval(
     """
     interval = configuration.interval
     plan = version.plans.get(configuration.plan)
-    items = [(f"plan {configuration.plan}", plan.pricing)] if plan is not None else []
-    items += [
-        (f"add-on {key}", version.add_ons[key].pricing)
-        for key in configuration.add_ons
-        if key in version.add_ons
-    ]
-    for name, pricing in items:
-        if interval not in pricing.intervals:
-            sold = ", ".join(i.value for i in pricing.intervals)
-            raise IntervalNotPriced(
-                f"{name} is not sold {interval.value}ly (sold: {sold})", field=f"{prefix}interval"
-            )
+    if plan is not None and interval not in plan.pricing.intervals:
+        _not_sold(f"plan {configuration.plan}", plan.pricing, interval, prefix)
+    for key in configuration.add_ons:
+        add_on = version.add_ons.get(key)
+        if add_on is not None and interval not in add_on.pricing.intervals:
+            _not_sold(f"add-on {key}", add_on.pricing, interval, prefix)
+
+
+def _not_sold(name: str, pricing: Pricing, interval: BillingInterval, prefix: str) -> NoReturn:
+    """Raise the refusal of billing ``name`` on ``interval`` (its pricing does not sell it); the
+    names are written only then: the check runs for every configuration priced."""
+    sold = ", ".join(i.value for i in pricing.intervals)
+    raise IntervalNotPriced(
+        f"{name} is not sold {interval.value}ly (sold: {sold})", field=f"{prefix}interval"
+    )
 
 
 def recurring_price_of(

@@ -39,7 +39,9 @@ subscriptions and offer histories, and the decide tests compare whole runs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -136,6 +138,8 @@ _QUIET = ("tenure_days", "open_severe_tickets", "on_trial")
 _NOT_CONSIDERED, _SUPPRESSED, _OFFER, _NUDGE = 0, 1, 2, 3
 # What a channel got: an offer's index, or one of these.
 _NOTHING, _SAVE_PLAY = -1, -2
+#: The channels' names in ``Channel`` order (the columns of the choice per channel).
+_CHANNELS: tuple[str, ...] = tuple(channel.value for channel in Channel)
 
 
 def _mask(checks: Sequence[RuleCheck] | Iterator[RuleCheck]) -> int:
@@ -767,12 +771,12 @@ class _Documents:
         dropped = self._dropped[row].tolist()
         masks = offers.masks[row].tolist()
         picked: JsonObject = {}
-        for channel, column in zip(Channel, self._chosen_columns[row].tolist(), strict=True):
+        for channel, column in zip(_CHANNELS, self._chosen_columns[row].tolist(), strict=True):
             if column == _SAVE_PLAY:
-                picked[channel.value] = self._save_play
+                picked[channel] = self._save_play
             elif column != _NOTHING:
                 strength = "offer" if status[column] == _OFFER else "nudge"
-                picked[channel.value] = self._chosen(column, strength, value[column])
+                picked[channel] = self._chosen(column, strength, value[column])
         ranked: list[Json] = [
             self._ranked(column, value[column])
             for column in self._ranking[row].tolist()
@@ -792,6 +796,24 @@ class _Documents:
         }
 
 
+@contextlib.contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused for the block (and resumed after, if it ran before).
+
+    A batch allocates a million-odd long-lived objects (records, keys, answers) and almost no
+    reference cycles; each time the allocations pass the collector's thresholds it walks every
+    tracked object, the batch's and the signal rows', for nothing: about a quarter of the batch's
+    CPU at 300,000 accounts. Everything the batch frees without a cycle is still freed at once.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def decide_batch(
     rules: DecisionRules,
     rows: SignalRows,
@@ -801,6 +823,16 @@ def decide_batch(
     """The outcome of every account of ``rows`` where some condition fired (module docstring):
     the same as ``outcome_of(decide_account(..., fired=..., render=False))`` account by account,
     with ``history`` the offer events before ``as_of`` by account id."""
+    with _without_cycle_collection():
+        return _decide(rules, rows, history, as_of)
+
+
+def _decide(
+    rules: DecisionRules,
+    rows: SignalRows,
+    history: Mapping[str, Sequence[OfferEvent]],
+    as_of: dt.datetime,
+) -> BatchOutcomes:
     batch = _Batch(rules, rows, history, as_of)
     offers = _offers(batch)
     ranking, chosen, dropped = _choose(batch, offers)
