@@ -1,9 +1,12 @@
 """Message copy with simple ``{name}`` placeholders: no template engine, nothing to execute.
 
 A placeholder is a signal name of the registry (``{util_projects}``) or one of the offer's own
-values (:data:`OFFER_PLACEHOLDERS`, filled from the decision: ``{hours_saved}``...). ``{{`` and
-``}}`` write a literal brace. Anything else between braces is a problem found at validation, so
-rendering never meets an unknown name.
+values (:data:`OFFER_PLACEHOLDERS`, filled from the decision: ``{hours_saved}``...). A number
+signal may name how a reader wants to see it (:data:`FORMATS`): ``{active_growth_30d:percent}``
+shows 0.3125 as ``31%``, ``{runout_days_api_calls:whole}`` shows 6.04 as ``6``; without a
+format a number shows at most two decimals (copy is read by customers, not auditors).
+``{{`` and ``}}`` write a literal brace. Anything else between braces is a problem found at
+validation, so rendering never meets an unknown name.
 """
 
 from __future__ import annotations
@@ -11,12 +14,19 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from tierwise.offers.expression_evaluation import normalise_value, show_value
 
-__all__ = ["OFFER_PLACEHOLDERS", "PlaceholderIssue", "placeholders", "render"]
+__all__ = [
+    "FORMATS",
+    "OFFER_PLACEHOLDERS",
+    "Placeholder",
+    "PlaceholderIssue",
+    "placeholders",
+    "render",
+]
 
 #: Values of the offer itself a message may use, filled per decision.
 OFFER_PLACEHOLDERS: Final = frozenset(
@@ -31,8 +41,22 @@ OFFER_PLACEHOLDERS: Final = frozenset(
     }
 )
 
+#: How a number signal may be shown: ``{name:percent}`` (a ratio as a whole percent) or
+#: ``{name:whole}`` (rounded to a whole number, halves up).
+FORMATS: Final = frozenset({"percent", "whole"})
+
 _TOKEN: Final = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-_NAME: Final = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME: Final = re.compile(r"^([a-z][a-z0-9_]*)(?::([a-z]+))?$")
+_COPY_PLACES: Final = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    """A well-formed placeholder: the value's name, its format (if any) and 0-based column."""
+
+    name: str
+    format: str | None
+    position: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,37 +67,49 @@ class PlaceholderIssue:
     message: str
 
 
-def placeholders(text: str) -> tuple[tuple[tuple[str, int], ...], tuple[PlaceholderIssue, ...]]:
-    """The ``(name, column)`` of every placeholder in ``text``, and every malformed one."""
-    found: list[tuple[str, int]] = []
+def placeholders(text: str) -> tuple[tuple[Placeholder, ...], tuple[PlaceholderIssue, ...]]:
+    """Every well-formed placeholder in ``text``, and every malformed one."""
+    found: list[Placeholder] = []
     issues: list[PlaceholderIssue] = []
     for match in _TOKEN.finditer(text):
         token = match.group(0)
         if token in ("{{", "}}"):
             continue
-        name = match.group(1)
-        if name is None:
+        inside = match.group(1)
+        parts = None if inside is None else _NAME.match(inside)
+        if inside is None:
             issues.append(
                 PlaceholderIssue(match.start(), f"a lone {token!r}: write {token * 2} for a brace")
             )
-        elif not _NAME.match(name.strip()) or name != name.strip():
+        elif parts is None:
             issues.append(
                 PlaceholderIssue(
                     match.start(), f"{token!r} is not a placeholder: write {{signal_name}}"
                 )
             )
+        elif parts.group(2) is not None and parts.group(2) not in FORMATS:
+            known = ", ".join(sorted(FORMATS))
+            issues.append(
+                PlaceholderIssue(match.start(), f"{token!r} names no format: use one of {known}")
+            )
         else:
-            found.append((name, match.start()))
+            found.append(Placeholder(parts.group(1), parts.group(2), match.start()))
     return tuple(found), tuple(issues)
 
 
-def _shown(value: object) -> str:
+def _shown(value: object, shape: str | None) -> str:
     if isinstance(value, str):
         return value
     normalised = normalise_value(value)
     if normalised is None:
         return "—"
-    if isinstance(normalised, Decimal | bool):
+    if isinstance(normalised, Decimal):
+        if shape == "percent":
+            return f"{show_value((normalised * 100).quantize(Decimal(1), ROUND_HALF_UP))}%"
+        if shape == "whole":
+            return show_value(normalised.quantize(Decimal(1), ROUND_HALF_UP))
+        return show_value(normalised.quantize(_COPY_PLACES, ROUND_HALF_UP))
+    if isinstance(normalised, bool):
         return show_value(normalised)
     return str(normalised)
 
@@ -85,7 +121,10 @@ def render(text: str, values: Mapping[str, object]) -> str:
         token = match.group(0)
         if token in ("{{", "}}"):
             return token[0]
-        name = match.group(1)
-        return token if name is None else _shown(values.get(name))
+        inside = match.group(1)
+        parts = None if inside is None else _NAME.match(inside)
+        if parts is None:
+            return token
+        return _shown(values.get(parts.group(1)), parts.group(2))
 
     return _TOKEN.sub(replace, text)

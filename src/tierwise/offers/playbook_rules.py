@@ -291,12 +291,22 @@ class _Rules:
                 self.findings.error(
                     "bad_placeholder", path, f"{issue.message} (column {issue.position + 1})"
                 )
-            for name, position in found:
+            for placeholder in found:
+                name, column = placeholder.name, placeholder.position + 1
                 if name not in self.types and name not in OFFER_PLACEHOLDERS:
                     self.findings.error(
                         "unknown_placeholder",
                         path,
-                        f"{{{name}}} (column {position + 1}) is not a signal nor an offer value",
+                        f"{{{name}}} (column {column}) is not a signal nor an offer value",
+                    )
+                elif (
+                    placeholder.format is not None and self.types.get(name) is not SignalType.NUMBER
+                ):
+                    self.findings.error(
+                        "bad_placeholder",
+                        path,
+                        f"{{{name}:{placeholder.format}}} (column {column}): a format applies "
+                        "to number signals only",
                     )
         elif isinstance(value, Mapping):
             for key, item in value.items():

@@ -153,3 +153,28 @@ def test_a_committed_revenue_valuation_needs_a_share_at_risk_between_0_and_1(
 
     # then
     assert [(p.code, p.path) for p in check.problems] == [(code, path)]
+
+
+def test_a_format_on_a_text_signal_or_an_offer_value_is_an_error(tmp_path: Path) -> None:
+    # given: the example playbook with three formatted placeholders in one headline
+    text = EXAMPLE.read_text()
+    headline = "headline: Automations stop in {runout_days_automation_runs:whole} days"
+    assert headline in text
+    path = tmp_path / "playbook.yaml"
+    path.write_text(
+        text.replace(
+            headline,
+            'headline: "{industry:percent} {hours_saved:whole} {util_projects:percent}"',
+        )
+    )
+
+    # when
+    check = check_playbook_path(path, CATALOG)
+
+    # then: the number signal may take a format; the text signal and the offer value may not
+    messages = [p.message for p in check.problems if p.code == "bad_placeholder"]
+    # (columns count within the text: the second placeholder starts after 19 characters)
+    assert sorted(messages) == [
+        "{hours_saved:whole} (column 20): a format applies to number signals only",
+        "{industry:percent} (column 1): a format applies to number signals only",
+    ]
