@@ -307,6 +307,12 @@ class _Accounts:
         self.configuration: Codes = configuration_of[whole]
         self.period: Codes = period_of[whole]
         self.plan: Codes = np.array(plan_of or [0], np.int64)[self.configuration]
+        currencies: dict[str, int] = {}
+        currency_of = [
+            currencies.setdefault(currency, len(currencies)) for _, currency, _ in distinct
+        ]
+        #: the account's currency, as a code (the outcomes of two currencies differ)
+        self.currency: Codes = np.array(currency_of or [0], np.int64)[whole]
 
 
 class _Batch:
@@ -636,46 +642,64 @@ def _choose(batch: _Batch, offers: _Offers) -> tuple[Codes, Codes, Flags]:
     )
     chosen = np.full((n, len(Channel)), _NOTHING, np.int64)
     dropped = np.zeros((n, k), np.bool_)
-    everyone = np.arange(n)
+    # candidates come first in each account's ranking (offers, then nudges): an account whose
+    # next ranked column is not one has nothing left to choose from
+    ranked_status = np.take_along_axis(offers.status, ranking, axis=1)
     for c, channel in enumerate(Channel):
-        done = np.zeros(n, np.bool_)
         if channel is Channel.CSM:
             chosen[batch.at_risk, c] = _SAVE_PLAY
-            done |= batch.at_risk
+            left = np.flatnonzero(~batch.at_risk)
+        else:
+            left = np.arange(n, dtype=np.int64)
         offer_uses = uses[channel]
         nudge_uses = gentle == channel
         for position in range(k):
-            column = ranking[:, position]
-            status = offers.status[everyone, column]
+            status = ranked_status[left, position]
+            left = left[status >= _OFFER]
+            if not len(left):
+                break
+            status = status[status >= _OFFER]
+            column = ranking[left, position]
             fits = np.where(status == _OFFER, offer_uses[column], nudge_uses[column])
-            here = (status >= _OFFER) & fits & ~done & ~dropped[everyone, column]
-            refused = np.zeros(n, np.bool_)
-            reached = np.flatnonzero(here)
-            refused[reached] = offers.refused(reached, column[reached])
-            dropped[everyone[refused], column[refused]] = True
-            taken = here & ~refused
-            chosen[taken, c] = column[taken]
-            done |= taken
+            here = np.flatnonzero(fits & ~dropped[left, column])
+            reached, reached_column = left[here], column[here]
+            refused = offers.refused(reached, reached_column)
+            dropped[reached[refused], reached_column[refused]] = True
+            chosen[reached[~refused], c] = reached_column[~refused]
+            still = np.ones(len(left), np.bool_)
+            still[here[~refused]] = False
+            left = left[still]
     return ranking, chosen, dropped
 
 
-def _classes(outcome: Codes) -> tuple[Codes, Codes]:
-    """Rows of ``outcome`` grouped by equal rows: (class of each row, first row of each class).
+def _classes(blocks: Sequence[Codes]) -> tuple[Codes, Codes]:
+    """Rows of the outcome matrix (``blocks`` side by side, rows aligned) grouped by equal
+    rows: (class of each row, first row of each class).
 
     Each row is hashed to 64 bits (a sum of its columns times fixed odd numbers, wrapping), the
     hashes are grouped, and every row is compared with its class's first row; only if two
     different rows shared a hash does it group by the rows themselves (a sort of whole rows).
+    The blocks are hashed and compared one at a time: the whole matrix (45 columns of a million
+    rows) is put together only in that last case.
     """
-    n = len(outcome)
+    n = len(blocks[0])
     if not n:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    odd = np.random.default_rng(20261126).integers(1, 2**62, outcome.shape[1]) * 2 + 1
+    width = sum(block.shape[1] for block in blocks)
+    odd = (np.random.default_rng(20261126).integers(1, 2**62, width) * 2 + 1).astype(np.uint64)
+    hashed = np.zeros(n, np.uint64)
+    start = 0
     with np.errstate(over="ignore"):
-        hashed = (outcome.astype(np.uint64) * odd.astype(np.uint64)).sum(axis=1, dtype=np.uint64)
+        for block in blocks:
+            end = start + block.shape[1]
+            hashed += (block.astype(np.uint64) * odd[start:end]).sum(axis=1, dtype=np.uint64)
+            start = end
     _, first, classes = np.unique(hashed, return_index=True, return_inverse=True)
     classes = classes.astype(np.int64).reshape(-1)
-    if np.array_equal(outcome, outcome[first[classes]]):
+    representative = first[classes]
+    if all(np.array_equal(block, block[representative]) for block in blocks):
         return classes, first.astype(np.int64)
+    outcome = np.hstack(blocks)
     _, first, classes = np.unique(outcome, axis=0, return_index=True, return_inverse=True)
     return classes.astype(np.int64).reshape(-1), first.astype(np.int64)
 
@@ -837,15 +861,10 @@ def _decide(
     offers = _offers(batch)
     ranking, chosen, dropped = _choose(batch, offers)
     n = batch.n
-    currencies: dict[str, int] = {}
-    currency = np.array(
-        [currencies.setdefault(r.currency, len(currencies)) for r in batch.accounts.records],
-        np.int64,
-    ).reshape(n, 1)
     shown = np.where(offers.status >= _OFFER, offers.value, -1)
-    outcome = np.hstack(
+    classes, first = _classes(
         [
-            currency,
+            batch.accounts.currency.reshape(n, 1),
             batch.at_risk.reshape(n, 1).astype(np.int64),
             offers.status,
             offers.masks,
@@ -855,7 +874,6 @@ def _decide(
             chosen,
         ]
     )
-    classes, first = _classes(outcome)
     counts = np.bincount(classes, minlength=len(first)).tolist()
     made = _Documents(batch, offers, ranking, chosen, dropped)
     documents = [made.of(row) for row in first.tolist()]
