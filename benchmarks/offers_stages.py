@@ -10,7 +10,8 @@ answers, the stages of one request and writes, when the server stops, a JSON sum
 * ``auth`` — the key's authentication and rate limit;
 * ``account`` — the account reference resolved (remembered after the first time);
 * ``desk`` — the offer desk's answer, which holds:
-  ``pool_in`` (from handing the read to the thread pool to its start in a worker thread),
+  ``pool_in`` (from handing the read to a thread to its start there — only where reads are not
+  made on the event loop, i.e. not on the embedded SQLite file),
   ``stored`` (the kept stored decision), ``counters`` (the live-counter read: ``begin`` — the
   connection checked out and the transaction begun, which is where a lock is waited for —
   and the rest), ``kept`` (the kept re-evaluation looked up and the answer shaped), and
@@ -106,7 +107,7 @@ async def _watch_loop() -> None:
 def install() -> None:
     """Wrap the offers' request path with the stage clocks."""
     from tierwise.adapters.sql import ledger_reader
-    from tierwise.api import auth, offer_desk, offer_endpoint
+    from tierwise.api import auth, blocking, offer_desk, offer_endpoint
     from tierwise.services.decisions import Decisions
 
     front_answer = offer_endpoint.OfferFront.answer
@@ -150,29 +151,30 @@ def install() -> None:
 
     def kept_answer(*args: Any) -> Any:
         record = _request.get()
-        if record is not None and "handed" in record:
+        handed = record is not None and "handed" in record  # read in a thread, not on the loop
+        if record is not None and handed:
             record["pool_in"] = (_now() - record.pop("handed")) * 1000
         try:
             return kept(*args)
         finally:
-            if record is not None:
+            if record is not None and handed:
                 record["left"] = _now()
 
     wrap(offer_desk, "_kept_answer", kept_answer)
-    threadpool = getattr(offer_desk, "run_in_threadpool")  # noqa: B009
+    read = blocking.BlockingCalls.read
 
-    async def run_in_threadpool(function: Any, *args: Any) -> Any:
+    async def timed_read(self: Any, function: Any, *args: Any) -> Any:
         record = _request.get()
-        if record is None or function is not kept_answer:
-            return await threadpool(function, *args)
+        if record is None or function is not kept_answer or self.inline_reads:
+            return await read(self, function, *args)
         record["handed"] = _now()
         try:
-            return await threadpool(function, *args)
+            return await read(self, function, *args)
         finally:
             if "left" in record:
                 record["pool_out"] = (_now() - record.pop("left")) * 1000
 
-    wrap(offer_desk, "run_in_threadpool", run_in_threadpool)
+    wrap(blocking.BlockingCalls, "read", timed_read)
 
     from sqlalchemy import event
 

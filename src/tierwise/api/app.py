@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, *, options: ApiOptions | None =
             freeze_heap()
         yield
         await runtime.offers.settled()  # re-evaluations in flight use the engine
+        runtime.blocking.close()
         runtime.engine.dispose()
 
     app = FastAPI(

@@ -20,8 +20,7 @@ import hmac
 import time
 from collections.abc import Callable
 
-from starlette.concurrency import run_in_threadpool
-
+from tierwise.api.blocking import BlockingCalls
 from tierwise.api.problems import ApiProblem
 from tierwise.api.rate_limits import RateLimiter
 from tierwise.errors import NotFound
@@ -56,12 +55,16 @@ class Authenticator:
         default_rate: int,
         cache_seconds: float = 2.0,
         monotonic: Callable[[], float] = time.monotonic,
+        blocking: BlockingCalls | None = None,
     ) -> None:
+        """``blocking``: where a key is read when its cache time is up (default: in a thread;
+        the served app reads on the loop from the embedded SQLite file)."""
         self._keys = keys
         self._limiter = limiter
         self._default_rate = default_rate
         self._cache_seconds = cache_seconds
         self._monotonic = monotonic
+        self._blocking = blocking or BlockingCalls(inline_reads=False)
         self._cache: dict[str, tuple[ApiKey | None, float]] = {}
         #: key id -> the key's whole text (UTF-8) that matched its digest, while cached
         self._verified: dict[str, bytes] = {}
@@ -80,7 +83,7 @@ class Authenticator:
         return await asyncio.shield(loading)
 
     async def _fetch(self, key_id: str, now: float) -> ApiKey | None:
-        key = await run_in_threadpool(self._keys.get, key_id)
+        key = await self._blocking.read(self._keys.get, key_id)
         if len(self._cache) > 100_000:
             self._cache.clear()
             self._verified.clear()

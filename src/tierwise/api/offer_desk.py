@@ -10,16 +10,21 @@ the kept answer.
 
 The marker moves when something is written: a paywall hit (a denied check, a soft-limit entry),
 an offer outcome, a gauge, a subscription change. The writes this process makes itself call
-:meth:`OfferDesk.signalled`, which re-evaluates the account at once in the thread pool — on the
+:meth:`OfferDesk.signalled`, which re-evaluates the account at once in the API's threads — on the
 write path — so the next reader finds the answer made. A reader that arrives while that
 re-evaluation runs waits for it instead of starting its own, and a reader that finds the marker
 moved by another process (nothing in flight) starts the one re-evaluation every reader of that
-key then shares. Neither the re-evaluations nor the reads of the live counters run on the event
-loop, so a request never waits behind another account's milliseconds of work, nor behind a
-database lock another thread holds (the common case is one trip to the thread pool: read,
-look up, encode).
+key then shares. The re-evaluations never run on the event loop, so a request never waits
+behind another account's milliseconds of work.
 
-All methods are called from the event loop; blocking work runs in the thread pool.
+The reads (the live counters, the stored decision on its first use) go through
+:meth:`BlockingCalls.read <tierwise.api.blocking.BlockingCalls.read>`: on the embedded SQLite
+file they run on the event loop — a deferred read of a WAL snapshot, which never waits for a
+lock, costs less than the trip to a thread and back did — and on PostgreSQL in the API's
+threads, where a read is a network round trip. The common case is then: read, look up the kept
+answer, return its bytes.
+
+All methods are called from the event loop.
 """
 
 from __future__ import annotations
@@ -31,8 +36,8 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 
+from tierwise.api.blocking import BlockingCalls
 from tierwise.errors import TierwiseError
 from tierwise.licensing.events import JsonObject
 from tierwise.services.decisions import Decisions, LiveView
@@ -46,9 +51,17 @@ class OfferDesk:
     """The real-time offers of one process: the decisions service, built on first use, and the
     re-evaluations in flight (one per key, shared by every reader of it)."""
 
-    def __init__(self, build: Callable[[], Decisions], *, clock: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        build: Callable[[], Decisions],
+        *,
+        clock: Callable[[], dt.datetime],
+        blocking: BlockingCalls | None = None,
+    ) -> None:
+        """``blocking``: where reads and re-evaluations run (default: all in threads)."""
         self._build = build
         self._clock = clock
+        self._blocking = blocking or BlockingCalls(inline_reads=False)
         self._decisions: Decisions | None = None
         self._building: asyncio.Future[Decisions] | None = None
         #: the event loop the desk serves on (known from the first offer request)
@@ -60,11 +73,11 @@ class OfferDesk:
         self._again: set[str] = set()
 
     async def decisions(self) -> Decisions:
-        """The decisions service (catalog and playbook read on first use, in the thread pool)."""
+        """The decisions service (catalog and playbook read on first use, in a thread)."""
         if self._decisions is not None:
             return self._decisions
         if self._building is None:
-            self._building = asyncio.ensure_future(run_in_threadpool(self._build))
+            self._building = asyncio.ensure_future(self._blocking.run(self._build))
         try:
             decisions = await asyncio.shield(self._building)
         except Exception:
@@ -82,12 +95,13 @@ class OfferDesk:
         """
         decisions = await self.decisions()
         decisions.channel_of(placement)
-        # The live view is read in the thread pool, never on the event loop. On SQLite its reads
-        # (the live counters, the newest run checked once a second, an account's stored
-        # decision) take snapshots without the write lock (a deferred BEGIN), so they never sit
-        # in SQLite's busy handler; but on PostgreSQL each is a round trip, which on the loop
-        # would hold up every request of the process.
-        view, answer = await run_in_threadpool(_kept_answer, decisions, account_id, placement, now)
+        # The live view's reads (the live counters, the newest run checked once a second, an
+        # account's stored decision) take snapshots without the write lock on SQLite (a deferred
+        # BEGIN), so they never sit in SQLite's busy handler: on the loop there; on PostgreSQL
+        # each is a round trip, in the threads.
+        view, answer = await self._blocking.read(
+            _kept_answer, decisions, account_id, placement, now
+        )
         if answer is not None:
             return answer
         decided = await self._evaluate(decisions, view, now)
@@ -142,7 +156,7 @@ class OfferDesk:
         while True:
             self._again.discard(account_id)
             try:
-                view = await run_in_threadpool(decisions.live_view, account_id, self._clock())
+                view = await self._blocking.read(decisions.live_view, account_id, self._clock())
             except TierwiseError:
                 return  # no decision or no subscription in force: readers are told so
             if decisions.evaluated(view) is None:
@@ -151,11 +165,11 @@ class OfferDesk:
                 return
 
     async def _evaluate(self, decisions: Decisions, view: LiveView, now: dt.datetime) -> JsonObject:
-        """The re-evaluation of ``view``, made once in the thread pool and shared."""
+        """The re-evaluation of ``view``, made once in the threads and shared."""
         key = view.key
         flight = self._flights.get(key)
         if flight is None:
-            flight = asyncio.ensure_future(run_in_threadpool(decisions.evaluate, view, now))
+            flight = asyncio.ensure_future(self._blocking.run(decisions.evaluate, view, now))
             self._flights[key] = flight
 
             def landed(done: asyncio.Future[JsonObject]) -> None:
@@ -172,7 +186,7 @@ def _kept_answer(
     decisions: Decisions, account_id: str, placement: str, now: dt.datetime
 ) -> tuple[LiveView, bytes | None]:
     """The account's live view, and its answer if the re-evaluation it calls for is kept (one
-    trip to the thread pool for the whole common case)."""
+    read for the whole common case)."""
     view = decisions.live_view(account_id, now)
     decided = decisions.evaluated(view)
     if decided is None:

@@ -14,6 +14,7 @@ from tierwise import bootstrap
 from tierwise.adapters.crypto import SigningKey
 from tierwise.adapters.sql import SqlUnitOfWork
 from tierwise.api.auth import Authenticator
+from tierwise.api.blocking import BlockingCalls
 from tierwise.api.check_cache import CheckCache
 from tierwise.api.offer_desk import OfferDesk
 from tierwise.api.rate_limits import RateLimiter
@@ -61,6 +62,7 @@ class ApiRuntime:
     offers: OfferDesk
     clock: Callable[[], dt.datetime]
     signing_key: Callable[[], SigningKey]
+    blocking: BlockingCalls
 
 
 def freeze_heap() -> None:
@@ -88,11 +90,14 @@ def build_runtime(settings: Settings, options: ApiOptions) -> ApiRuntime:
 
     records = Records(unit_of_work)
     keys = bootstrap.build_api_keys(settings, engine=engine)
+    # the hot paths' short reads run on the event loop from the embedded file (api/blocking.py)
+    blocking = BlockingCalls(inline_reads=engine.dialect.name == "sqlite")
     authenticator = Authenticator(
         keys,
         RateLimiter(),
         default_rate=settings.api_rate_limit,
         cache_seconds=options.key_cache_seconds,
+        blocking=blocking,
     )
 
     def decisions() -> Decisions:
@@ -101,7 +106,7 @@ def build_runtime(settings: Settings, options: ApiOptions) -> ApiRuntime:
             freeze_heap()
         return built
 
-    offers = OfferDesk(decisions, clock=options.clock)
+    offers = OfferDesk(decisions, clock=options.clock, blocking=blocking)
 
     @cache
     def signing_key() -> SigningKey:  # made or read on the first license issued, not at start
@@ -121,4 +126,5 @@ def build_runtime(settings: Settings, options: ApiOptions) -> ApiRuntime:
         offers=offers,
         clock=options.clock,
         signing_key=signing_key,
+        blocking=blocking,
     )
