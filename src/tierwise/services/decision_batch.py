@@ -43,6 +43,8 @@ import contextlib
 import datetime as dt
 import gc
 import operator
+import os
+import pickle
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -226,6 +228,14 @@ class _Quote:
         self._version, self._subscription, self._change = version, subscription, change
         self._refused: bool | None = None
 
+    @classmethod
+    def answered(cls, refused: bool) -> _Quote:
+        """A quote whose refusal another process has already asked the engine (the split
+        batch, :func:`_offers`)."""
+        quote = cls.__new__(cls)
+        quote._refused = refused
+        return quote
+
     def refused(self) -> bool:
         if self._refused is None:
             try:
@@ -338,6 +348,7 @@ class _Batch:
             for i, record in enumerate(self.accounts.records)
             if history.get(record.account_id)
         }
+        self.history_rows: Codes = np.array(sorted(self.history), np.int64)
         self._columns: dict[str, _Column] = {}
         self._priced: dict[
             tuple[int, ProposedChange], tuple[RevenueValue | None, _Quote | None]
@@ -474,8 +485,8 @@ def _offer_masks(batch: _Batch, key: str, offer: Offer, rows: Codes) -> Codes:
     )
     masks |= part
     masks |= batch.capped
-    for index, events in batch.history.items():
-        masks[index] |= _mask([cooldown_check(cadence, key, events, batch.day)])
+    for index in np.intersect1d(rows, batch.history_rows, assume_unique=True).tolist():
+        masks[index] |= _mask([cooldown_check(cadence, key, batch.history[index], batch.day)])
     return masks
 
 
@@ -557,7 +568,105 @@ class _Offers:
         return refused
 
 
-def _offers(batch: _Batch) -> _Offers:
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """One offer's rules, change and value for the fired accounts its trigger or near miss
+    reached (``considered``): the failed rules of each, the accounts that passed them and the
+    code of each one's answer among ``answers``."""
+
+    considered: Codes
+    mask: Codes
+    passed: Codes
+    codes: Codes
+    answers: list[_Valued]
+
+
+def _decide_offer(batch: _Batch, key: str, offer: Offer, considered: Codes) -> _Decided:
+    mask = _offer_masks(batch, key, offer, considered)[considered]
+    passed = considered[mask == 0]
+    codes, answers = _valued(batch, key, offer, passed)
+    return _Decided(considered, mask, passed, codes[passed], answers)
+
+
+#: Signals the offers' rules read besides the audience lists (the split batch reads every one
+#: before it forks, so that the forked process only computes in Python and numpy).
+_READ = ("seats_assigned", "trial_used_days_ago", "lifecycle_stage")
+#: Fired accounts from which the offers are decided in two processes (where ``os.fork`` exists
+#: and two CPUs are there); below, forking a process with a few hundred MiB of data costs more
+#: than it saves.
+SPLIT_FROM = 200_000
+
+
+def _cpus() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _split(work: Sequence[tuple[int, str, Offer, Codes]]) -> tuple[list[int], list[int]]:
+    """Offer columns for this process and for the forked one, balanced by the accounts each
+    offer considers (the largest first, each to the lighter side)."""
+    mine: list[int] = []
+    theirs: list[int] = []
+    load = [0, 0]
+    for column, _, _, considered in sorted(work, key=lambda item: -len(item[3])):
+        side = 0 if load[0] <= load[1] else 1
+        (mine if side == 0 else theirs).append(column)
+        load[side] += len(considered)
+    return mine, theirs
+
+
+def _forked(
+    batch: _Batch, work: Sequence[tuple[int, str, Offer, Codes]]
+) -> Callable[[], dict[int, _Decided] | None]:
+    """Decide ``work`` in a forked process (its memory the batch's, copy-on-write); the
+    function returned waits for it and answers its offers, or ``None`` if it failed. The
+    forked process asks the quote engine about every candidate's change itself (the per-offer
+    answers come back without their catalog and subscription), the rest is sent back as is."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the forked process; its result is tested
+        code = 1
+        try:
+            os.close(read)
+            decided = []
+            for column, key, offer, considered in work:
+                done = _decide_offer(batch, key, offer, considered)
+                refused = [
+                    (valued.expected, None if valued.quote is None else valued.quote.refused())
+                    for valued in done.answers
+                ]
+                decided.append(
+                    (column, done.considered, done.mask, done.passed, done.codes, refused)
+                )
+            with os.fdopen(write, "wb") as out:
+                pickle.dump(decided, out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+
+    def join() -> dict[int, _Decided] | None:
+        with os.fdopen(read, "rb") as got:
+            data = got.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            return None
+        answered: dict[int, _Decided] = {}
+        for column, considered, mask, passed, codes, refused in pickle.loads(data):
+            answers = [
+                _Valued(expected, None if flag is None else _Quote.answered(flag))
+                for expected, flag in refused
+            ]
+            answered[column] = _Decided(considered, mask, passed, codes, answers)
+        return answered
+
+    return join
+
+
+def _offers(batch: _Batch, split_from: int) -> _Offers:
+    """Every active offer for every fired account. From ``split_from`` fired accounts (where
+    fork exists and two CPUs are there) the offers are decided half in a forked process: they
+    are independent until ranking."""
     rules = batch.rules
     active = rules.playbook.active_offers(batch.day)
     keys = tuple(active)
@@ -569,6 +678,8 @@ def _offers(batch: _Batch) -> _Offers:
     answers: list[list[_Valued]] = []
     known: dict[Money, int] = {}  # each distinct expected value, numbered
     period_refused = _period_refusals(batch)
+    triggers: list[Flags] = []
+    work: list[tuple[int, str, Offer, Codes]] = []
     for column, (key, offer) in enumerate(active.items()):
         trigger = batch.verdict(trigger_name(key))
         near = (
@@ -576,26 +687,53 @@ def _offers(batch: _Batch) -> _Offers:
             if key in rules.conditions.near_misses
             else np.zeros(n, np.bool_)
         )
+        triggers.append(trigger)
         considered = np.flatnonzero(trigger | near).astype(np.int64)
+        if len(considered):
+            work.append((column, key, offer, considered))
+    decided: dict[int, _Decided] = {}
+    mine = [column for column, *_ in work]
+    join: Callable[[], dict[int, _Decided] | None] | None = None
+    if n >= split_from and len(work) > 1 and hasattr(os, "fork") and _cpus() > 1:
+        for _, _, offer, _ in work:
+            for field, signal in _AUDIENCE:
+                if getattr(offer.audience, field):
+                    batch.column(signal)
+        for signal in _READ:
+            batch.column(signal)
+        mine, theirs = _split(work)
+        join = _forked(batch, [item for item in work if item[0] in theirs])
+    for column, key, offer, considered in work:
+        if column in mine:
+            decided[column] = _decide_offer(batch, key, offer, considered)
+    if join is not None:
+        answered = join()
+        for column, key, offer, considered in work:
+            if column not in decided:
+                found = None if answered is None else answered.get(column)
+                decided[column] = found or _decide_offer(batch, key, offer, considered)
+    for column, offer in enumerate(active.values()):
         answers.append([])
-        if not len(considered):
+        done = decided.get(column)
+        if done is None:
             continue
-        mask = _offer_masks(batch, key, offer, considered)
-        masks[considered, column] = mask[considered]
-        status[considered, column] = _SUPPRESSED
-        passed = considered[mask[considered] == 0]
-        codes, answers[column] = _valued(batch, key, offer, passed)
+        trigger = triggers[column]
+        masks[done.considered, column] = done.mask
+        status[done.considered, column] = _SUPPRESSED
+        answers[column] = done.answers
         # per answer: its expected value's index in ``values`` (-1: no candidate)
-        index_of = np.full(len(answers[column]), -1, np.int64)
-        for code, valued in enumerate(answers[column]):
+        index_of = np.full(len(done.answers), -1, np.int64)
+        for code, valued in enumerate(done.answers):
             if valued.expected is not None:
                 index_of[code] = known.setdefault(valued.expected, len(known))
-        candidates = passed[index_of[codes[passed]] >= 0]
+        keep = index_of[done.codes] >= 0
+        candidates, codes = done.passed[keep], done.codes[keep]
         if next((c for c in NUDGE_CHANNELS if c in offer.channels), None) is None:
-            candidates = candidates[trigger[candidates]]  # a nudge would have no channel
+            fired = trigger[candidates]  # a nudge would have no channel
+            candidates, codes = candidates[fired], codes[fired]
         status[candidates, column] = np.where(trigger[candidates], _OFFER, _NUDGE)
-        value[candidates, column] = index_of[codes[candidates]]
-        answer[candidates, column] = codes[candidates]
+        value[candidates, column] = index_of[codes]
+        answer[candidates, column] = codes
     values = list(known)
     amounts = sorted({m.amount for m in values})
     rank = {amount: i for i, amount in enumerate(amounts)}
@@ -843,12 +981,15 @@ def decide_batch(
     rows: SignalRows,
     history: Mapping[str, Sequence[OfferEvent]],
     as_of: dt.datetime,
+    *,
+    split_from: int = SPLIT_FROM,
 ) -> BatchOutcomes:
     """The outcome of every account of ``rows`` where some condition fired (module docstring):
     the same as ``outcome_of(decide_account(..., fired=..., render=False))`` account by account,
-    with ``history`` the offer events before ``as_of`` by account id."""
+    with ``history`` the offer events before ``as_of`` by account id. From ``split_from`` fired
+    accounts, half the offers are decided in a forked process (:func:`_offers`)."""
     with _without_cycle_collection():
-        return _decide(rules, rows, history, as_of)
+        return _decide(rules, rows, history, as_of, split_from)
 
 
 def _decide(
@@ -856,9 +997,10 @@ def _decide(
     rows: SignalRows,
     history: Mapping[str, Sequence[OfferEvent]],
     as_of: dt.datetime,
+    split_from: int,
 ) -> BatchOutcomes:
     batch = _Batch(rules, rows, history, as_of)
-    offers = _offers(batch)
+    offers = _offers(batch, split_from)
     ranking, chosen, dropped = _choose(batch, offers)
     n = batch.n
     shown = np.where(offers.status >= _OFFER, offers.value, -1)

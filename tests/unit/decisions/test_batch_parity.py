@@ -16,6 +16,7 @@ ranking, the choice per channel, and the outcome documents shared by equal accou
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from tierwise.offers.expression_evaluation import evaluate
 from tierwise.offers.expression_types import signals_in
 from tierwise.offers.playbook import LifecycleStage
 from tierwise.pricing.quotes import CurrentSubscription
+from tierwise.services import decision_batch
 from tierwise.services.decision_batch import decide_batch
 from tierwise.services.decision_making import DecisionRules, decide_account
 from tierwise.services.decision_ports import AccountRecord
@@ -213,3 +215,43 @@ def test_the_batch_gives_every_fired_account_the_per_account_outcome(
     assert summarise_batch(batch, accounts=len(rows)) == summarise(
         expected.values(), accounts=len(rows)
     )
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drawn=accounts)
+def test_the_batch_split_over_two_processes_decides_the_same(
+    drawn: list[tuple[CurrentSubscription, dict[str, Any], list[OfferEvent]]],
+) -> None:
+    rows, history = _rows(drawn)
+    # when half the offers are decided in a forked process (their quotes asked there)
+    split = decide_batch(RULES, rows, history, AS_OF, split_from=0)
+    # then the outcomes are the single process's, which are the per-account path's (above)
+    single = decide_batch(RULES, rows, history, AS_OF, split_from=len(rows) + 1)
+    assert dict(split) == dict(single)
+    assert summarise_batch(split, accounts=len(rows)) == summarise_batch(single, accounts=len(rows))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(drawn=accounts)
+def test_offers_the_forked_process_failed_on_are_decided_in_this_one(
+    drawn: list[tuple[CurrentSubscription, dict[str, Any], list[OfferEvent]]],
+) -> None:
+    rows, history = _rows(drawn)
+    single = decide_batch(RULES, rows, history, AS_OF, split_from=len(rows) + 1)
+    parent = os.getpid()
+    decide_offer = decision_batch._decide_offer
+
+    def failing_when_forked(*args: Any) -> Any:
+        if os.getpid() != parent:
+            raise RuntimeError("the forked process fails")
+        return decide_offer(*args)
+
+    # given a forked process that fails on every offer it is given
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(decision_batch, "_decide_offer", failing_when_forked)
+        # when
+        split = decide_batch(RULES, rows, history, AS_OF, split_from=0)
+    # then this process decides those offers itself
+    assert dict(split) == dict(single)
