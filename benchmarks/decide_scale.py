@@ -43,7 +43,9 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from sqlalchemy import insert
 
@@ -79,47 +81,53 @@ class LicenseRecords(Mapping[str, AccountRecord]):
 
     Every record is its own ``AccountRecord``, as the SQL ledger read makes one per account; the
     ``CurrentSubscription`` inside it is a frozen value, and accounts whose license terms are
-    equal share one (a million accounts have a few tens of thousands of distinct terms)."""
+    equal share one (a million accounts have a few thousand distinct terms): each row's terms
+    are numbered once, column-wise, when the view is made."""
+
+    _TERMS = ("plan", "interval", "region", "period_start", "seats", "term_years")
 
     def __init__(self, licenses: pa.Table, catalog_version: str) -> None:
         self._version = catalog_version
         self._index = {key: i for i, key in enumerate(licenses["account_id"].to_pylist())}
-        names = ("external_id", "region", "plan", "seats", "term_years", "period_start")
-        self._columns = {name: licenses[name].to_pylist() for name in names}
+        self._external = licenses["external_id"].to_pylist()
+        # the distinct terms, numbered: a code per row, and the first row of each code
+        joint = np.zeros(licenses.num_rows, np.int64)
+        for name in self._TERMS:
+            encoded = pc.dictionary_encode(licenses[name]).combine_chunks()
+            codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            joint = joint * len(encoded.dictionary) + codes
+        _, first, terms = np.unique(joint, return_index=True, return_inverse=True)
+        self._terms: list[int] = terms.reshape(-1).tolist()
+        self._first = licenses.take(pa.array(first)).select(list(self._TERMS)).to_pylist()
+        self._subscriptions: list[CurrentSubscription | None] = [None] * len(first)
         intervals = {value.value: value for value in BillingInterval}
-        self._intervals = [intervals[v] for v in licenses["interval"].to_pylist()]
-        self._subscriptions: dict[tuple[object, ...], CurrentSubscription] = {}
+        self._currencies = [CURRENCIES[row["region"]] for row in self._first]
+        self._intervals = [intervals[row["interval"]] for row in self._first]
+
+    def _subscription(self, code: int) -> CurrentSubscription:
+        terms = self._first[code]
+        subscription = self._subscriptions[code] = CurrentSubscription(
+            plan=terms["plan"],
+            interval=self._intervals[code],
+            currency=self._currencies[code],
+            period_start=terms["period_start"],
+            seats=terms["seats"],
+            term_years=terms["term_years"],
+        )
+        return subscription
 
     def __getitem__(self, key: str) -> AccountRecord:
         i = self._index[key]
-        c = self._columns
-        currency = CURRENCIES[c["region"][i]]
-        terms = (
-            c["plan"][i],
-            self._intervals[i],
-            currency,
-            c["period_start"][i],
-            c["seats"][i],
-            c["term_years"][i],
-        )
-        subscription = self._subscriptions.get(terms)
-        if subscription is None:
-            subscription = self._subscriptions[terms] = CurrentSubscription(
-                plan=c["plan"][i],
-                interval=self._intervals[i],
-                currency=currency,
-                period_start=c["period_start"][i],
-                seats=c["seats"][i],
-                term_years=c["term_years"][i],
-            )
+        code = self._terms[i]
+        external_id = self._external[i]
         return AccountRecord(
             account_id=key,
-            external_id=c["external_id"][i],
-            name=f"Account {c['external_id'][i]}",
-            currency=currency,
+            external_id=external_id,
+            name=f"Account {external_id}",
+            currency=self._currencies[code],
             catalog_version=self._version,
             subscription_id=f"S{key}",
-            subscription=subscription,
+            subscription=self._subscriptions[code] or self._subscription(code),
         )
 
     def __iter__(self) -> Iterator[str]:
