@@ -10,7 +10,7 @@ from tests.api.conftest import Api
 from tierwise.api.auth import Authenticator
 from tierwise.api.problems import ApiProblem
 from tierwise.api.rate_limits import RateLimiter
-from tierwise.services.api_keys import Scope
+from tierwise.services.api_keys import ApiKey, Scope
 
 
 def _code(authenticator: Authenticator, text: str) -> str:
@@ -59,6 +59,38 @@ def test_a_revoked_key_stops_working_when_its_cache_entry_expires(api: Api) -> N
     # then the cache answers until it expires, and the revocation counts from then on
     assert within == "ok"
     assert after == "invalid_api_key"
+
+
+def test_a_key_read_again_unchanged_keeps_its_verified_text_and_refuses_others(api: Api) -> None:
+    # given a key verified through an authenticator with a hand-moved clock and a 2 s cache,
+    # and every digest comparison counted
+    now = [0.0]
+    authenticator = Authenticator(
+        api.keys, RateLimiter(), default_rate=0, cache_seconds=2, monotonic=lambda: now[0]
+    )
+    text = api.new_key(Scope.READ)
+    compared: list[str] = []
+    matches = api.keys.matches
+
+    def counted(key: ApiKey, text: str) -> bool:
+        compared.append(text)
+        return matches(key, text)
+
+    api.keys.matches = counted  # type: ignore[method-assign]
+    try:
+        first = _code(authenticator, text)
+        # when its cache time is up twice (the key read again, unchanged), the same text comes
+        # each time, and then another text with the same id
+        now[0] = 2.5
+        second = _code(authenticator, text)
+        now[0] = 5.0
+        third = _code(authenticator, text)
+        forged = _code(authenticator, text[:-1] + ("a" if text[-1] != "a" else "b"))
+    finally:
+        del api.keys.matches
+    # then the digest was computed for the first text and the forged one only
+    assert (first, second, third, forged) == ("ok", "ok", "ok", "invalid_api_key")
+    assert len(compared) == 2
 
 
 @pytest.mark.parametrize("header", ["", "Basic abc", "Bearer ", "Bearer tw_read_short"])

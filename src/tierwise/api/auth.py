@@ -9,8 +9,9 @@
 
 Verified keys are remembered for ``key_cache_seconds``, and so is the text that matched the
 stored digest: a later request with that same text is compared with it in constant time instead
-of computing the HMAC again, and any other text is checked against the digest. A key revoked
-elsewhere (``tierwise keys revoke``) stops working within that time on every server.
+of computing the HMAC again, and any other text is checked against the digest. When a key is
+read again, the text stays verified while the stored digest is the one it matched. A key
+revoked elsewhere (``tierwise keys revoke``) stops working within that time on every server.
 """
 
 from __future__ import annotations
@@ -87,8 +88,10 @@ class Authenticator:
         if len(self._cache) > 100_000:
             self._cache.clear()
             self._verified.clear()
+        before = self._cache.get(key_id)
         self._cache[key_id] = (key, now)
-        self._verified.pop(key_id, None)  # a fresh read: its digest is checked again
+        if key is None or before is None or before[0] is None or before[0].digest != key.digest:
+            self._verified.pop(key_id, None)  # a new digest: the text is checked against it
         return key
 
     def _matches(self, key: ApiKey, text: str) -> bool:

@@ -3,14 +3,34 @@
 The table is declared on the ledger's :data:`~tierwise.adapters.sql.tables.metadata`, so the
 schema comparison of the migrations sees it; migration ``0002_api_keys`` creates it. Every
 repository call runs in its own short transaction on the engine.
+
+:meth:`SqlApiKeys.get` is on the API's request path: every server reads a key again when its
+cache time is up (a revocation must count within it), so with many keys in use a server makes
+about one key read per request or two. It runs a :class:`DriverStatement` (compiled once, on the
+driver's cursor): through ``Connection.execute`` the statement's SQLAlchemy bookkeeping cost
+more than the read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import Column, Engine, Integer, RowMapping, String, Table, insert, select, update
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    RowMapping,
+    String,
+    Table,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 
+from tierwise.adapters.sql.driver_statements import DriverCursor, DriverStatement
 from tierwise.adapters.sql.engine import reading
 from tierwise.adapters.sql.tables import metadata
 from tierwise.adapters.sql.types import UtcDateTime
@@ -32,7 +52,10 @@ api_keys = Table(
 )
 
 
-def _key(row: RowMapping) -> ApiKey:
+_BY_ID = DriverStatement(select(api_keys).where(api_keys.c.id == bindparam("key_id")))
+
+
+def _key(row: RowMapping | Mapping[str, Any]) -> ApiKey:
     return ApiKey(
         id=row["id"],
         scope=Scope(row["scope"]),
@@ -67,8 +90,7 @@ class SqlApiKeys(ApiKeyRepository):
 
     def get(self, key_id: str) -> ApiKey | None:
         with self._reader.connect() as connection:
-            row = connection.execute(select(api_keys).where(api_keys.c.id == key_id)).mappings()
-            found = row.first()
+            found = DriverCursor(connection).first(_BY_ID, {"key_id": key_id})
         return _key(found) if found else None
 
     def list(self) -> list[ApiKey]:
