@@ -303,6 +303,40 @@ def test_a_denial_re_evaluates_the_offers_on_the_write_path(world: World) -> Non
     assert after.json()["offer"]["trigger"]["clauses"][0]["detail"] == "paywall_sso = 3 ≥ 3 ✓"
 
 
+def test_a_kept_answer_is_encoded_once_and_a_new_marker_makes_a_new_one(world: World) -> None:
+    # given a quiet Team account, and every answer shaped from now on counted
+    account = _quiet_team_accounts(world)[3]
+    runtime: ApiRuntime = world.client.app.state.runtime  # type: ignore[attr-defined]
+    path = f"/v1/accounts/{account['external_id']}/offers?placement=limit_banner"
+    decisions = world.client.portal.call(runtime.offers.decisions)  # type: ignore[union-attr]
+    shaped: list[str] = []
+    placed = decisions.placed
+
+    def counted(view: LiveView, decided: JsonObject, placement: str) -> JsonObject:
+        shaped.append(placement)
+        return placed(view, decided, placement)
+
+    decisions.placed = counted  # type: ignore[method-assign]
+    try:
+        # when it is read three times, then hits the SSO paywall three times and is read again
+        reads = [world.client.get(path, headers=world.auth("admin")) for _ in range(3)]
+        for _ in range(3):
+            world.client.post(
+                "/v1/checks",
+                json={"account": account["external_id"], "feature": "sso"},
+                headers=world.auth("admin"),
+            )
+        world.client.portal.call(runtime.offers.settled)  # type: ignore[union-attr]
+        after = world.client.get(path, headers=world.auth("admin"))
+    finally:
+        del decisions.placed
+    # then the three reads got the same bytes, shaped once; the new counters made a new answer
+    assert len({read.content for read in reads}) == 1
+    assert reads[0].json()["offer"] is None
+    assert after.json()["offer"]["offer"] == "business_for_sso"
+    assert shaped.count("limit_banner") == 2
+
+
 def test_a_gauge_set_through_a_synchronous_route_re_evaluates_on_the_write_path(
     world: World,
 ) -> None:

@@ -46,6 +46,9 @@ __all__ = ["OfferDesk"]
 
 _log = logging.getLogger("tierwise.api")
 
+#: Encoded answers kept per process at most (then all are dropped and made again on use).
+_ANSWERS_LIMIT = 50_000
+
 
 class OfferDesk:
     """The real-time offers of one process: the decisions service, built on first use, and the
@@ -68,6 +71,8 @@ class OfferDesk:
         self._loop: asyncio.AbstractEventLoop | None = None
         #: re-evaluation key -> the one re-evaluation of it in flight
         self._flights: dict[tuple[object, ...], asyncio.Future[JsonObject]] = {}
+        #: (re-evaluation key, placement) -> the encoded answer (equal keys, equal answers)
+        self._answers: dict[tuple[object, ...], bytes] = {}
         #: account id -> its write-path refresh in flight; accounts signalled again meanwhile
         self._refreshing: dict[str, asyncio.Future[None]] = {}
         self._again: set[str] = set()
@@ -100,12 +105,12 @@ class OfferDesk:
         # BEGIN), so they never sit in SQLite's busy handler: on the loop there; on PostgreSQL
         # each is a round trip, in the threads.
         view, answer = await self._blocking.read(
-            _kept_answer, decisions, account_id, placement, now
+            _kept_answer, decisions, self._answers, account_id, placement, now
         )
         if answer is not None:
             return answer
         decided = await self._evaluate(decisions, view, now)
-        return orjson.dumps(decisions.placed(view, decided, placement))
+        return _encoded(self._answers, decisions, view, decided, placement)
 
     def signalled(self, account_id: str) -> None:
         """This process just wrote something that may move the account's offers (a paywall
@@ -183,12 +188,37 @@ class OfferDesk:
 
 
 def _kept_answer(
-    decisions: Decisions, account_id: str, placement: str, now: dt.datetime
+    decisions: Decisions,
+    answers: dict[tuple[object, ...], bytes],
+    account_id: str,
+    placement: str,
+    now: dt.datetime,
 ) -> tuple[LiveView, bytes | None]:
     """The account's live view, and its answer if the re-evaluation it calls for is kept (one
-    read for the whole common case)."""
+    read for the whole common case; the answer's bytes are kept too, so a kept answer is not
+    shaped and encoded again)."""
     view = decisions.live_view(account_id, now)
+    answer = answers.get((view.key, placement))
+    if answer is not None:
+        return view, answer
     decided = decisions.evaluated(view)
     if decided is None:
         return view, None
-    return view, orjson.dumps(decisions.placed(view, decided, placement))
+    return view, _encoded(answers, decisions, view, decided, placement)
+
+
+def _encoded(
+    answers: dict[tuple[object, ...], bytes],
+    decisions: Decisions,
+    view: LiveView,
+    decided: JsonObject,
+    placement: str,
+) -> bytes:
+    """The answer for ``placement`` from the re-evaluation ``decided`` of ``view``, encoded and
+    kept under (``view.key``, ``placement``) — the key names everything the answer is made of
+    (the run, the account, its live marker, the day)."""
+    answer = orjson.dumps(decisions.placed(view, decided, placement))
+    if len(answers) >= _ANSWERS_LIMIT:
+        answers.clear()
+    answers[(view.key, placement)] = answer
+    return answer

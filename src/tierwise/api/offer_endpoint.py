@@ -43,10 +43,13 @@ __all__ = ["OfferFront", "OfferQuery", "answer_offer", "install_offer_front", "v
 _OFFERS_PATH = re.compile(r"/v1/accounts/(?P<account>[^/]+)/offers")
 
 
+_PLACEMENT_MAX = 64
+
+
 class OfferQuery(BaseModel):
     """The query of ``GET …/offers``: which placement of the product asks."""
 
-    placement: str = Field(min_length=1, max_length=64, examples=["limit_banner"])
+    placement: str = Field(min_length=1, max_length=_PLACEMENT_MAX, examples=["limit_banner"])
 
 
 async def visible_account_id(runtime: ApiRuntime, key: ApiKey, account: str) -> str:
@@ -94,9 +97,22 @@ def install_offer_front(app: FastAPI, runtime: ApiRuntime) -> None:
     )
 
 
+#: Bytes that make a query more than a lone plain ``placement=…`` (another field, an escape).
+_NOT_PLAIN = re.compile(rb"[&%+]")
+
+
 def _placement(query_string: bytes) -> str:
     """``placement`` from the query, validated as FastAPI validates the declared parameter (the
-    last value when repeated, as Starlette reads it)."""
+    last value when repeated, as Starlette reads it).
+
+    The query a product sends, ``placement=limit_banner`` alone without escapes, is taken as it
+    is when its length is valid (what parsing and validating it would give, without either);
+    anything else is parsed and validated.
+    """
+    if query_string.startswith(b"placement=") and _NOT_PLAIN.search(query_string) is None:
+        plain = query_string[10:].decode("latin-1")
+        if 1 <= len(plain) <= _PLACEMENT_MAX:
+            return plain
     given = {
         name: value
         for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
