@@ -76,6 +76,7 @@ from tierwise.offers.playbook import (
     Channel,
     MoreSeatsTarget,
     Offer,
+    Playbook,
     TargetKind,
     TrialIncentive,
 )
@@ -159,12 +160,55 @@ def _rules(mask: int) -> list[Json]:
 class _Column:
     """One signal over the fired accounts, as codes of its distinct values (nulls included)."""
 
-    def __init__(self, values: pa.Array | pa.ChunkedArray) -> None:
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: Codes, values: list[Any]) -> None:
+        self.codes = codes
+        self.values = values
+
+    @classmethod
+    def read(cls, values: pa.Array | pa.ChunkedArray) -> _Column:
         encoded = pc.dictionary_encode(values, null_encoding="encode")
         if isinstance(encoded, pa.ChunkedArray):
             encoded = encoded.combine_chunks()
-        self.codes: Codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        self.values: list[Any] = encoded.dictionary.to_pylist()
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        return cls(codes, encoded.dictionary.to_pylist())
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """The verdicts and signal columns of some fired accounts, read from the rows beforehand
+    (a forked process then computes in Python and numpy only, never in Arrow)."""
+
+    fired: Codes
+    verdicts: dict[str, Flags]
+    columns: dict[str, _Column]
+
+    def part(self, start: int, stop: int) -> _Read:
+        return _Read(
+            self.fired[start:stop],
+            {name: flags[start:stop] for name, flags in self.verdicts.items()},
+            {
+                name: _Column(column.codes[start:stop], column.values)
+                for name, column in self.columns.items()
+            },
+        )
+
+
+def _read(rules: DecisionRules, rows: SignalRows, fired: Codes, day: dt.date) -> _Read:
+    """Every verdict and signal the batch reads of the fired accounts."""
+    conditions = [AT_RISK]
+    names = [*_QUIET, *_READ]
+    for key, offer in rules.playbook.active_offers(day).items():
+        conditions.append(trigger_name(key))
+        if key in rules.conditions.near_misses:
+            conditions.append(near_miss_name(key))
+        names += [signal for field, signal in _AUDIENCE if getattr(offer.audience, field)]
+    return _Read(
+        fired,
+        {name: np.asarray(rows.verdicts(name, fired), np.bool_) for name in conditions},
+        {name: _Column.read(rows.values(name, fired)) for name in dict.fromkeys(names)},
+    )
 
 
 #: Combined codes below this are grouped by direct addressing (linear); above, by one sort.
@@ -227,14 +271,6 @@ class _Quote:
     ) -> None:
         self._version, self._subscription, self._change = version, subscription, change
         self._refused: bool | None = None
-
-    @classmethod
-    def answered(cls, refused: bool) -> _Quote:
-        """A quote whose refusal another process has already asked the engine (the split
-        batch, :func:`_offers`)."""
-        quote = cls.__new__(cls)
-        quote._refused = refused
-        return quote
 
     def refused(self) -> bool:
         if self._refused is None:
@@ -321,6 +357,8 @@ class _Accounts:
         currency_of = [
             currencies.setdefault(currency, len(currencies)) for _, currency, _ in distinct
         ]
+        #: the currencies, in the order of their codes
+        self.currencies: list[str] = list(currencies)
         #: the account's currency, as a code (the outcomes of two currencies differ)
         self.currency: Codes = np.array(currency_of or [0], np.int64)[whole]
 
@@ -334,12 +372,14 @@ class _Batch:
         rows: SignalRows,
         history: Mapping[str, Sequence[OfferEvent]],
         as_of: dt.datetime,
+        read: _Read,
     ) -> None:
         self.rules = rules
         self.as_of = as_of
         self.day = as_of.date()
         self.rows = rows
-        self.fired: Codes = np.asarray(rows.fired_rows(), np.int64)
+        self.fired: Codes = read.fired
+        self._read = read
         self.n = len(self.fired)
         self.everyone: Codes = np.arange(self.n, dtype=np.int64)
         self.accounts = _Accounts(rows, self.fired)
@@ -349,7 +389,7 @@ class _Batch:
             if history.get(record.account_id)
         }
         self.history_rows: Codes = np.array(sorted(self.history), np.int64)
-        self._columns: dict[str, _Column] = {}
+        self._columns: dict[str, _Column] = dict(read.columns)
         self._priced: dict[
             tuple[int, ProposedChange], tuple[RevenueValue | None, _Quote | None]
         ] = {}
@@ -358,12 +398,15 @@ class _Batch:
         self.capped = self._capped()
 
     def verdict(self, condition: str) -> Flags:
-        return np.asarray(self.rows.verdicts(condition, self.fired), np.bool_)
+        found = self._read.verdicts.get(condition)
+        if found is None:
+            found = np.asarray(self.rows.verdicts(condition, self.fired), np.bool_)
+        return found
 
     def column(self, name: str) -> _Column:
         found = self._columns.get(name)
         if found is None:
-            found = self._columns[name] = _Column(self.rows.values(name, self.fired))
+            found = self._columns[name] = _Column.read(self.rows.values(name, self.fired))
         return found
 
     def signals(self, index: int, names: Sequence[str]) -> dict[str, object]:
@@ -588,85 +631,11 @@ def _decide_offer(batch: _Batch, key: str, offer: Offer, considered: Codes) -> _
     return _Decided(considered, mask, passed, codes[passed], answers)
 
 
-#: Signals the offers' rules read besides the audience lists (the split batch reads every one
-#: before it forks, so that the forked process only computes in Python and numpy).
+#: Signals the offers' rules read besides the audience lists.
 _READ = ("seats_assigned", "trial_used_days_ago", "lifecycle_stage")
-#: Fired accounts from which the offers are decided in two processes (where ``os.fork`` exists
-#: and two CPUs are there); below, forking a process with a few hundred MiB of data costs more
-#: than it saves.
-SPLIT_FROM = 200_000
 
 
-def _cpus() -> int:
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
-
-
-def _split(work: Sequence[tuple[int, str, Offer, Codes]]) -> tuple[list[int], list[int]]:
-    """Offer columns for this process and for the forked one, balanced by the accounts each
-    offer considers (the largest first, each to the lighter side)."""
-    mine: list[int] = []
-    theirs: list[int] = []
-    load = [0, 0]
-    for column, _, _, considered in sorted(work, key=lambda item: -len(item[3])):
-        side = 0 if load[0] <= load[1] else 1
-        (mine if side == 0 else theirs).append(column)
-        load[side] += len(considered)
-    return mine, theirs
-
-
-def _forked(
-    batch: _Batch, work: Sequence[tuple[int, str, Offer, Codes]]
-) -> Callable[[], dict[int, _Decided] | None]:
-    """Decide ``work`` in a forked process (its memory the batch's, copy-on-write); the
-    function returned waits for it and answers its offers, or ``None`` if it failed. The
-    forked process asks the quote engine about every candidate's change itself (the per-offer
-    answers come back without their catalog and subscription), the rest is sent back as is."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the forked process; its result is tested
-        code = 1
-        try:
-            os.close(read)
-            decided = []
-            for column, key, offer, considered in work:
-                done = _decide_offer(batch, key, offer, considered)
-                refused = [
-                    (valued.expected, None if valued.quote is None else valued.quote.refused())
-                    for valued in done.answers
-                ]
-                decided.append(
-                    (column, done.considered, done.mask, done.passed, done.codes, refused)
-                )
-            with os.fdopen(write, "wb") as out:
-                pickle.dump(decided, out, protocol=pickle.HIGHEST_PROTOCOL)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-
-    def join() -> dict[int, _Decided] | None:
-        with os.fdopen(read, "rb") as got:
-            data = got.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0 or not data:
-            return None
-        answered: dict[int, _Decided] = {}
-        for column, considered, mask, passed, codes, refused in pickle.loads(data):
-            answers = [
-                _Valued(expected, None if flag is None else _Quote.answered(flag))
-                for expected, flag in refused
-            ]
-            answered[column] = _Decided(considered, mask, passed, codes, answers)
-        return answered
-
-    return join
-
-
-def _offers(batch: _Batch, split_from: int) -> _Offers:
-    """Every active offer for every fired account. From ``split_from`` fired accounts (where
-    fork exists and two CPUs are there) the offers are decided half in a forked process: they
-    are independent until ranking."""
+def _offers(batch: _Batch) -> _Offers:
     rules = batch.rules
     active = rules.playbook.active_offers(batch.day)
     keys = tuple(active)
@@ -678,8 +647,6 @@ def _offers(batch: _Batch, split_from: int) -> _Offers:
     answers: list[list[_Valued]] = []
     known: dict[Money, int] = {}  # each distinct expected value, numbered
     period_refused = _period_refusals(batch)
-    triggers: list[Flags] = []
-    work: list[tuple[int, str, Offer, Codes]] = []
     for column, (key, offer) in enumerate(active.items()):
         trigger = batch.verdict(trigger_name(key))
         near = (
@@ -687,37 +654,11 @@ def _offers(batch: _Batch, split_from: int) -> _Offers:
             if key in rules.conditions.near_misses
             else np.zeros(n, np.bool_)
         )
-        triggers.append(trigger)
         considered = np.flatnonzero(trigger | near).astype(np.int64)
-        if len(considered):
-            work.append((column, key, offer, considered))
-    decided: dict[int, _Decided] = {}
-    mine = [column for column, *_ in work]
-    join: Callable[[], dict[int, _Decided] | None] | None = None
-    if n >= split_from and len(work) > 1 and hasattr(os, "fork") and _cpus() > 1:
-        for _, _, offer, _ in work:
-            for field, signal in _AUDIENCE:
-                if getattr(offer.audience, field):
-                    batch.column(signal)
-        for signal in _READ:
-            batch.column(signal)
-        mine, theirs = _split(work)
-        join = _forked(batch, [item for item in work if item[0] in theirs])
-    for column, key, offer, considered in work:
-        if column in mine:
-            decided[column] = _decide_offer(batch, key, offer, considered)
-    if join is not None:
-        answered = join()
-        for column, key, offer, considered in work:
-            if column not in decided:
-                found = None if answered is None else answered.get(column)
-                decided[column] = found or _decide_offer(batch, key, offer, considered)
-    for column, offer in enumerate(active.values()):
         answers.append([])
-        done = decided.get(column)
-        if done is None:
+        if not len(considered):
             continue
-        trigger = triggers[column]
+        done = _decide_offer(batch, key, offer, considered)
         masks[done.considered, column] = done.mask
         status[done.considered, column] = _SUPPRESSED
         answers[column] = done.answers
@@ -879,18 +820,149 @@ class BatchOutcomes(Mapping[str, JsonObject]):
         return zip(self.documents, self.counts, strict=True)
 
 
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """The outcome of some fired accounts, as arrays: per account its ids, currency (a code into
+    ``currencies``) and whether it is at risk; per account and offer column (``keys``) what
+    happened, the failed rules, the expected value (a code into ``values``), whether the quote
+    was refused; the ranking of the columns and the column chosen per channel."""
+
+    keys: tuple[str, ...]
+    account_ids: list[str]
+    external_ids: list[str]
+    currency: Codes
+    currencies: list[str]
+    at_risk: Flags
+    status: Codes
+    masks: Codes
+    value: Codes
+    dropped: Flags
+    ranking: Codes
+    chosen: Codes
+    values: list[Money]
+
+
+def _part(
+    rules: DecisionRules,
+    rows: SignalRows,
+    history: Mapping[str, Sequence[OfferEvent]],
+    as_of: dt.datetime,
+    read: _Read,
+) -> _Part:
+    batch = _Batch(rules, rows, history, as_of, read)
+    offers = _offers(batch)
+    ranking, chosen, dropped = _choose(batch, offers)
+    records = batch.accounts.records
+    return _Part(
+        offers.keys,
+        [r.account_id for r in records],
+        [r.external_id for r in records],
+        batch.accounts.currency,
+        batch.accounts.currencies,
+        batch.at_risk,
+        offers.status,
+        offers.masks,
+        offers.value,
+        dropped,
+        ranking,
+        chosen,
+        offers.values,
+    )
+
+
+def _codes(known: dict[Any, int], items: Sequence[Any], codes: Codes) -> Codes:
+    """``codes`` into ``items`` as codes into ``known`` (the items numbered on, where new;
+    ``-1`` stays)."""
+    renumbered = np.array([known.setdefault(item, len(known)) for item in items] or [0], np.int64)
+    return np.where(codes >= 0, renumbered[np.maximum(codes, 0)], -1)
+
+
+def _joined(first: _Part, second: _Part) -> _Part:
+    """Two parts' accounts, one after the other, their values and currencies numbered as one."""
+    values = {money: i for i, money in enumerate(first.values)}
+    value = _codes(values, second.values, second.value)
+    currencies = {currency: i for i, currency in enumerate(first.currencies)}
+    currency = _codes(currencies, second.currencies, second.currency)
+    return _Part(
+        first.keys,
+        first.account_ids + second.account_ids,
+        first.external_ids + second.external_ids,
+        np.concatenate([first.currency, currency]),
+        list(currencies),
+        np.concatenate([first.at_risk, second.at_risk]),
+        np.concatenate([first.status, second.status]),
+        np.concatenate([first.masks, second.masks]),
+        np.concatenate([first.value, value]),
+        np.concatenate([first.dropped, second.dropped]),
+        np.concatenate([first.ranking, second.ranking]),
+        np.concatenate([first.chosen, second.chosen]),
+        list(values),
+    )
+
+
+#: Fired accounts from which the batch is decided in two processes, half the accounts each
+#: (where ``os.fork`` exists and two CPUs are there); below, forking costs more than it saves.
+SPLIT_FROM = 200_000
+#: How the forked process's arrays travel (narrower than the int64 they are computed in).
+_SENT = {
+    "status": np.int8,
+    "masks": np.int32,
+    "value": np.int32,
+    "ranking": np.int8,
+    "chosen": np.int8,
+}
+
+
+def _cpus() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+def _forked(decide: Callable[[], _Part]) -> Callable[[], _Part | None]:
+    """``decide()`` run in a forked process (its memory this one's, copy-on-write); the function
+    returned waits for it and answers its part, or ``None`` if it failed."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the forked process; its result is tested
+        code = 1
+        try:
+            os.close(read)
+            part = decide()
+            fields = {
+                name: getattr(part, name).astype(_SENT[name])
+                if name in _SENT
+                else getattr(part, name)
+                for name in _Part.__slots__
+            }
+            with os.fdopen(write, "wb") as out:
+                pickle.dump(fields, out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+
+    def join() -> _Part | None:
+        with os.fdopen(read, "rb") as got:
+            data = got.read()
+        _, status = os.waitpid(pid, 0)
+        if status != 0 or not data:
+            return None
+        fields = pickle.loads(data)
+        for name in _SENT:
+            fields[name] = fields[name].astype(np.int64)
+        return _Part(**fields)
+
+    return join
+
+
 class _Documents:
     """Outcome documents of rows (without the external id, as ``outcome_of`` makes them); the
     entries they are made of are made once and shared by the documents they appear in."""
 
-    def __init__(
-        self, batch: _Batch, offers: _Offers, ranking: Codes, chosen: Codes, dropped: Flags
-    ) -> None:
-        self._batch, self._offers = batch, offers
-        self._ranking, self._chosen_columns, self._dropped = ranking, chosen, dropped
-        self._texts = [money.to_str() for money in offers.values]
-        playbook = batch.rules.playbook
-        self._kinds = [playbook.offers[key].target.kind for key in offers.keys]
+    def __init__(self, playbook: Playbook, part: _Part) -> None:
+        self._offers = part
+        self._texts = [money.to_str() for money in part.values]
+        self._kinds = [playbook.offers[key].target.kind for key in part.keys]
         self._save_play: JsonObject = {"save_play": {"name": playbook.save_play.name}}
         self._entries: dict[tuple[object, ...], JsonObject] = {}
 
@@ -930,10 +1002,10 @@ class _Documents:
         offers = self._offers
         status = offers.status[row].tolist()
         value = offers.value[row].tolist()
-        dropped = self._dropped[row].tolist()
+        dropped = offers.dropped[row].tolist()
         masks = offers.masks[row].tolist()
         picked: JsonObject = {}
-        for channel, column in zip(_CHANNELS, self._chosen_columns[row].tolist(), strict=True):
+        for channel, column in zip(_CHANNELS, offers.chosen[row].tolist(), strict=True):
             if column == _SAVE_PLAY:
                 picked[channel] = self._save_play
             elif column != _NOTHING:
@@ -941,7 +1013,7 @@ class _Documents:
                 picked[channel] = self._chosen(column, strength, value[column])
         ranked: list[Json] = [
             self._ranked(column, value[column])
-            for column in self._ranking[row].tolist()
+            for column in offers.ranking[row].tolist()
             if status[column] >= _OFFER and not dropped[column]
         ]
         suppressed: list[Json] = [
@@ -950,8 +1022,8 @@ class _Documents:
             if status[column] == _SUPPRESSED or (status[column] >= _OFFER and dropped[column])
         ]
         return {
-            "currency": self._batch.accounts.records[row].currency,
-            "at_risk": bool(self._batch.at_risk[row]),
+            "currency": offers.currencies[int(offers.currency[row])],
+            "at_risk": bool(offers.at_risk[row]),
             "chosen": picked,
             "ranked": ranked,
             "suppressed": suppressed,
@@ -999,31 +1071,33 @@ def _decide(
     as_of: dt.datetime,
     split_from: int,
 ) -> BatchOutcomes:
-    batch = _Batch(rules, rows, history, as_of)
-    offers = _offers(batch, split_from)
-    ranking, chosen, dropped = _choose(batch, offers)
-    n = batch.n
-    shown = np.where(offers.status >= _OFFER, offers.value, -1)
+    fired = np.asarray(rows.fired_rows(), np.int64)
+    read = _read(rules, rows, fired, as_of.date())
+    n = len(fired)
+    if n >= max(split_from, 2) and hasattr(os, "fork") and _cpus() > 1:
+        # accounts are independent until their outcomes are grouped: half in a forked process
+        half = n // 2
+        second = read.part(half, n)
+        join = _forked(lambda: _part(rules, rows, history, as_of, second))
+        mine = _part(rules, rows, history, as_of, read.part(0, half))
+        theirs = join() or _part(rules, rows, history, as_of, second)
+        part = _joined(mine, theirs)
+    else:
+        part = _part(rules, rows, history, as_of, read)
+    shown = np.where(part.status >= _OFFER, part.value, -1)
     classes, first = _classes(
         [
-            batch.accounts.currency.reshape(n, 1),
-            batch.at_risk.reshape(n, 1).astype(np.int64),
-            offers.status,
-            offers.masks,
+            part.currency.reshape(n, 1),
+            part.at_risk.reshape(n, 1).astype(np.int64),
+            part.status,
+            part.masks,
             shown,
-            dropped.astype(np.int64),
-            ranking,
-            chosen,
+            part.dropped.astype(np.int64),
+            part.ranking,
+            part.chosen,
         ]
     )
     counts = np.bincount(classes, minlength=len(first)).tolist()
-    made = _Documents(batch, offers, ranking, chosen, dropped)
+    made = _Documents(rules.playbook, part)
     documents = [made.of(row) for row in first.tolist()]
-    records = batch.accounts.records
-    return BatchOutcomes(
-        [r.account_id for r in records],
-        [r.external_id for r in records],
-        classes,
-        documents,
-        counts,
-    )
+    return BatchOutcomes(part.account_ids, part.external_ids, classes, documents, counts)
