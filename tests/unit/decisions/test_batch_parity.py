@@ -230,9 +230,9 @@ def test_the_batch_split_over_two_processes_decides_the_same(
 ) -> None:
     rows, history = _rows(drawn)
     # when half the accounts are decided in a forked process
-    split = decide_batch(RULES, rows, history, AS_OF, split_from=0)
+    split = decide_batch(RULES, rows, history, AS_OF, processes=2)
     # then the outcomes are the single process's, which are the per-account path's (above)
-    single = decide_batch(RULES, rows, history, AS_OF, split_from=len(rows) + 1)
+    single = decide_batch(RULES, rows, history, AS_OF, processes=1)
     assert dict(split) == dict(single)
     assert summarise_batch(split, accounts=len(rows)) == summarise_batch(single, accounts=len(rows))
 
@@ -244,7 +244,7 @@ def test_accounts_the_forked_process_failed_on_are_decided_in_this_one(
     drawn: list[tuple[CurrentSubscription, dict[str, Any], list[OfferEvent]]],
 ) -> None:
     rows, history = _rows(drawn)
-    single = decide_batch(RULES, rows, history, AS_OF, split_from=len(rows) + 1)
+    single = decide_batch(RULES, rows, history, AS_OF, processes=1)
     parent = os.getpid()
     decide_offer = decision_batch._decide_offer
 
@@ -257,6 +257,6 @@ def test_accounts_the_forked_process_failed_on_are_decided_in_this_one(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(decision_batch, "_decide_offer", failing_when_forked)
         # when
-        split = decide_batch(RULES, rows, history, AS_OF, split_from=0)
+        split = decide_batch(RULES, rows, history, AS_OF, processes=2)
     # then this process decides those offers itself
     assert dict(split) == dict(single)
