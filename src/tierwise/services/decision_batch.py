@@ -53,6 +53,7 @@ import gc
 import operator
 import os
 import pickle
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -923,19 +924,44 @@ _SENT = {
 
 def _processes(fired: int) -> int:
     """How many processes decide a batch of ``fired`` accounts when the caller does not say:
-    two from :data:`SPLIT_FROM` accounts where ``os.fork`` exists and a second CPU is idle
-    (the one-minute load average, this process included, leaves one free); else one.
+    two from :data:`SPLIT_FROM` accounts where ``os.fork`` exists and, besides the CPU this
+    process runs on, another is idle now (:func:`_idle_cpus`); else one.
 
-    Each half repeats the work done once per distinct configuration, change or rule input
-    (about a fifth more CPU in all at a million accounts), and two halves sharing one CPU with
-    other work finish later than one process: measured on this 2-core box at a load of 2–3,
-    the split took 10.6–18.6 s against 12.0–15.0 s.
+    Each half repeats the work done once per distinct configuration, change or rule input, so
+    the split costs about a third more CPU in all: at a million accounts on this 2-core box it
+    took 8.6-9.0 s against 11.0-11.4 s in one process with the second CPU idle, but 10.6-18.6 s
+    against 12.0-15.0 s with other work on it.
     """
     if fired < SPLIT_FROM or not hasattr(os, "fork"):
         return 1
     affinity = getattr(os, "sched_getaffinity", None)
-    cpus = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
-    return 2 if cpus > 1 and os.getloadavg()[0] < cpus - 0.5 else 1
+    if (len(affinity(0)) if affinity is not None else os.cpu_count() or 1) < 2:
+        return 1
+    idle = _idle_cpus()
+    if idle is None:  # no /proc/stat: the one-minute load average, this process included
+        idle = (os.cpu_count() or 1) - os.getloadavg()[0] + 1
+    return 2 if idle >= 1.5 else 1
+
+
+def _idle_cpus(seconds: float = 0.05) -> float | None:
+    """How many CPUs of the machine were idle over the next ``seconds`` (this process sleeping
+    meanwhile), from Linux's ``/proc/stat``; ``None`` where it cannot be read. The load average
+    lags a minute behind: right after the signals stage's threads it still counts them."""
+
+    def times() -> tuple[int, int]:
+        with open("/proc/stat", "rb") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:9]]
+        return sum(fields), fields[3] + fields[4]  # all, idle and waiting for I/O
+
+    try:
+        total, idle = times()
+        time.sleep(seconds)
+        total_after, idle_after = times()
+    except (OSError, ValueError, IndexError):
+        return None
+    if total_after <= total:
+        return None
+    return (os.cpu_count() or 1) * (idle_after - idle) / (total_after - total)
 
 
 def _forked(decide: Callable[[], _Part]) -> Callable[[], _Part | None]:
