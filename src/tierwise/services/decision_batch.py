@@ -33,12 +33,16 @@ then key) and the choice per channel (the first ranked candidate using it whose 
 engine accepts) are numpy operations over accounts × offers. Accounts whose outcome is the same
 (apart from the account) share one outcome document, made once.
 
-Accounts are independent until their outcomes are grouped: a large batch, when a second CPU is
-idle, decides half its fired accounts in a forked process (:func:`_processes`). The verdicts and
-signals are read from the Arrow rows once before the fork; each half is a batch of its own
-(records, rules, values, quotes, ranking, choice), the forked half's arrays come back pickled,
-and the two halves' values and currencies are numbered as one before the outcomes are grouped
-and their documents made, once. The cyclic garbage collector is paused during a batch.
+Accounts are independent until their outcomes are grouped: asked to (``processes=2``), a batch
+decides half its fired accounts in a forked process. The verdicts and signals are read from the
+Arrow rows once before the fork; each half is a batch of its own (records, rules, values,
+quotes, ranking, choice), the forked half's arrays come back pickled, and the two halves'
+values and currencies are numbered as one before the outcomes are grouped and their documents
+made, once. It is not the default: each half repeats the work done once per distinct
+configuration, change or rule input, and on the 2-vCPU box it was measured on the split did not
+finish reliably sooner (a million accounts, load ≤ 1 besides it: 8.6, 9.0, 12.0, 13.8, 14.4 s
+against 11.0, 11.1, 11.4, 14.8 s in one process, for 50-100 % more CPU). The cyclic garbage
+collector is paused during a batch.
 
 The outcomes equal the per-account path's: a property test compares them on random accounts,
 subscriptions and offer histories, another the split batch with the single-process one, and the
@@ -53,7 +57,6 @@ import gc
 import operator
 import os
 import pickle
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -909,9 +912,6 @@ def _joined(first: _Part, second: _Part) -> _Part:
     )
 
 
-#: Fired accounts from which a batch may be decided in two processes, half the accounts each
-#: (:func:`_processes`); below, forking costs more than it saves.
-SPLIT_FROM = 200_000
 #: How the forked process's arrays travel (narrower than the int64 they are computed in).
 _SENT = {
     "status": np.int8,
@@ -920,48 +920,6 @@ _SENT = {
     "ranking": np.int8,
     "chosen": np.int8,
 }
-
-
-def _processes(fired: int) -> int:
-    """How many processes decide a batch of ``fired`` accounts when the caller does not say:
-    two from :data:`SPLIT_FROM` accounts where ``os.fork`` exists and, besides the CPU this
-    process runs on, another is idle now (:func:`_idle_cpus`); else one.
-
-    Each half repeats the work done once per distinct configuration, change or rule input, so
-    the split costs about a third more CPU in all: at a million accounts on this 2-core box it
-    took 8.6-9.0 s against 11.0-11.4 s in one process with the second CPU idle, but 10.6-18.6 s
-    against 12.0-15.0 s with other work on it.
-    """
-    if fired < SPLIT_FROM or not hasattr(os, "fork"):
-        return 1
-    affinity = getattr(os, "sched_getaffinity", None)
-    if (len(affinity(0)) if affinity is not None else os.cpu_count() or 1) < 2:
-        return 1
-    idle = _idle_cpus()
-    if idle is None:  # no /proc/stat: the one-minute load average, this process included
-        idle = (os.cpu_count() or 1) - os.getloadavg()[0] + 1
-    return 2 if idle >= 1.5 else 1
-
-
-def _idle_cpus(seconds: float = 0.05) -> float | None:
-    """How many CPUs of the machine were idle over the next ``seconds`` (this process sleeping
-    meanwhile), from Linux's ``/proc/stat``; ``None`` where it cannot be read. The load average
-    lags a minute behind: right after the signals stage's threads it still counts them."""
-
-    def times() -> tuple[int, int]:
-        with open("/proc/stat", "rb") as stat:
-            fields = [int(value) for value in stat.readline().split()[1:9]]
-        return sum(fields), fields[3] + fields[4]  # all, idle and waiting for I/O
-
-    try:
-        total, idle = times()
-        time.sleep(seconds)
-        total_after, idle_after = times()
-    except (OSError, ValueError, IndexError):
-        return None
-    if total_after <= total:
-        return None
-    return (os.cpu_count() or 1) * (idle_after - idle) / (total_after - total)
 
 
 def _forked(decide: Callable[[], _Part]) -> Callable[[], _Part | None]:
@@ -1100,15 +1058,14 @@ def decide_batch(
     history: Mapping[str, Sequence[OfferEvent]],
     as_of: dt.datetime,
     *,
-    processes: int | None = None,
+    processes: int = 1,
 ) -> BatchOutcomes:
     """The outcome of every account of ``rows`` where some condition fired (module docstring):
     the same as ``outcome_of(decide_account(..., fired=..., render=False))`` account by account,
     with ``history`` the offer events before ``as_of`` by account id.
 
-    ``processes=2`` decides half the fired accounts in a forked process (where ``os.fork``
-    exists), ``1`` all in this one; by default a large batch splits when a second CPU is idle
-    (:func:`_processes`). The outcomes are the same either way."""
+    ``processes=2`` decides half the fired accounts in a forked process where ``os.fork``
+    exists (module docstring: for a machine with a CPU to spare); the outcomes are the same."""
     with _without_cycle_collection():
         return _decide(rules, rows, history, as_of, processes)
 
@@ -1118,13 +1075,11 @@ def _decide(
     rows: SignalRows,
     history: Mapping[str, Sequence[OfferEvent]],
     as_of: dt.datetime,
-    processes: int | None,
+    processes: int,
 ) -> BatchOutcomes:
     fired = np.asarray(rows.fired_rows(), np.int64)
     read = _read(rules, rows, fired, as_of.date())
     n = len(fired)
-    if processes is None:
-        processes = _processes(n)
     if processes > 1 and n > 1 and hasattr(os, "fork"):
         # accounts are independent until their outcomes are grouped: half in a forked process
         half = n // 2
