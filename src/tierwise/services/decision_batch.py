@@ -40,9 +40,10 @@ quotes, ranking, choice), the forked half's arrays come back pickled, and the tw
 values and currencies are numbered as one before the outcomes are grouped and their documents
 made, once. It is not the default: each half repeats the work done once per distinct
 configuration, change or rule input, and on the 2-vCPU box it was measured on the split did not
-finish reliably sooner (a million accounts, load ≤ 1 besides it: 8.6, 9.0, 12.0, 13.8, 14.4 s
-against 11.0, 11.1, 11.4, 14.8 s in one process, for 50-100 % more CPU). The cyclic garbage
-collector is paused during a batch.
+finish reliably sooner at a million accounts (load ≤ 1 besides it: 8.6, 9.0, 12.0, 13.8, 14.4 s
+against 11.0, 11.1, 11.4, 14.8 s in one process, for 50-100 % more CPU), though it did at
+300,000 (5.4, 5.9, 6.7 s against 7.0, 7.3, 9.0 s). The cyclic garbage collector is paused
+during a batch.
 
 The outcomes equal the per-account path's: a property test compares them on random accounts,
 subscriptions and offer histories, another the split batch with the single-process one, and the
