@@ -388,6 +388,7 @@ class Decisions:
         *,
         started_at: dt.datetime,
         progress: Callable[[int, int], None] | None = None,
+        processes: int = 1,
     ) -> DecideResult:
         """Decide for every account with a subscription in force, store the run, return it.
 
@@ -397,8 +398,10 @@ class Decisions:
         full (:func:`~tierwise.services.decision_making.decide_account`); a larger one computes
         every fired account's outcome column-wise
         (:func:`~tierwise.services.decision_batch.decide_batch`, the same outcomes) and renders
-        a document when it is read. The store receives each fired account's :func:`outcome_of`
-        and every account's signals in the engine's columnar form.
+        a document when it is read; with ``processes=2`` it decides half the fired accounts in a
+        forked process (same outcomes; see :func:`~tierwise.services.decision_batch.decide_batch`).
+        The store receives each fired account's :func:`outcome_of` and every account's signals
+        in the engine's columnar form.
         """
         computed = self._engine.compute(self.request(as_of))
         rows = computed.accounts
@@ -430,7 +433,7 @@ class Decisions:
             outcomes = decided
             summary = summarise(decided.values(), accounts=len(rows))
         else:
-            batch = decide_batch(self.rules, rows, history, as_of)
+            batch = decide_batch(self.rules, rows, history, as_of, processes=processes)
             if progress is not None:
                 progress(total, total)
             outcomes = batch

@@ -101,3 +101,19 @@ def test_explain_reads_the_columnar_signals_of_a_large_run(large: Decisions) -> 
     assert explained["chosen"] == decision["chosen"]
     assert explained["vectorised_fired"]
     assert explained["signals"]["plan"] == decision["plan"]
+
+
+def test_a_large_run_in_two_processes_stores_the_same_outcomes(
+    decisions: Decisions, large: Decisions, store: SqlDecisionStore
+) -> None:
+    # when the same day is decided in one process and, half the fired accounts forked, in two
+    # (the newest runs of this module: the store keeps the three newest)
+    one = large.decide(AS_OF, started_at=NOW + dt.timedelta(minutes=40))
+    two = large.decide(AS_OF, started_at=NOW + dt.timedelta(minutes=41), processes=2)
+    # then the runs agree account by account
+    assert two.run.summary == one.run.summary
+    assert two.fired == one.fired > 16
+    first = {d.account_id: d.decision for d in store.decisions(one.run.run_id)}
+    second = {d.account_id: d.decision for d in store.decisions(two.run.run_id)}
+    assert len(first) == 120
+    assert second == first

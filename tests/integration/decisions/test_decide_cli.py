@@ -60,11 +60,15 @@ def test_bad_input_exits_2_and_names_the_field(cli: typer.Typer) -> None:
     day = CliRunner().invoke(cli, ["decide", "--as-of", "20 November"])
     engine = CliRunner().invoke(cli, ["decide", "--engine", "pandas"])
     unknown = CliRunner().invoke(cli, ["explain", "nobody"])
+    processes = CliRunner().invoke(cli, ["decide", "--processes", "3"])
     # then
     assert (day.exit_code, engine.exit_code, unknown.exit_code) == (2, 2, 2)
     assert "as_of" in day.stderr
     assert "engine" in engine.stderr
     assert "nobody" in unknown.stderr
+    assert processes.exit_code == 2
+    assert "--processes" in processes.stderr
+    assert "Traceback" not in processes.output
 
 
 def _warehouse_events(data_dir: Path, target: Path) -> None:
